@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from accounts.models import Agency, User
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "short_name"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "first_name", "last_name", "email", "role", "agency", "is_active", "last_login"]
+    list_filter = ["role", "agency", "is_active"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    list_select_related = ["agency"]
+    fieldsets = BaseUserAdmin.fieldsets[:2] + (
+        ("Role in scrsystem", {"fields": ("role", "agency", "job_title")}),
+        ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "first_name", "last_name", "email", "role", "agency", "password1", "password2")}),
+    )
+    readonly_fields = ["last_login", "date_joined"]

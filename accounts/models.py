@@ -1,0 +1,110 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Agency(models.Model):
+    """A partner of the board. The board itself is an agency too, for multi-agency actions."""
+
+    class Kind(models.TextChoices):
+        BOARD = "board", "Safeguarding children board"
+        POLICE = "police", "Police"
+        HEALTH = "health", "Health"
+        SOCIAL_CARE = "social_care", "Children's social care"
+        EDUCATION = "education", "Education"
+        PROBATION = "probation", "Probation"
+        HOUSING = "housing", "Housing"
+        VOLUNTARY = "voluntary", "Voluntary sector"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40, unique=True, help_text="Used in lists and exports, e.g. “Police”.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", "Sub-committee member"
+    AGENCY = "agency", "Agency user"
+    CONSULTANT = "consultant", "Consultant"
+    CHAIR = "chair", "Board chair"
+    ADMIN = "admin", "Administrator"
+
+
+class User(AbstractUser):
+    """A person using scrsystem. Every user has exactly one role; agency users belong to an agency."""
+
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENCY)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text="Required for agency users; optional for others (e.g. a member who works for an agency).",
+    )
+    job_title = models.CharField(max_length=200, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="agency") | models.Q(agency__isnull=False),
+                name="agency_user_has_agency",
+                violation_error_message="An agency user must belong to an agency.",
+            ),
+            models.UniqueConstraint(Lower("email"), name="unique_email_if_set", condition=~models.Q(email="")),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    def clean(self):
+        super().clean()
+        if self.role == Role.AGENCY and not self.agency_id:
+            raise ValidationError({"agency": "An agency user must belong to an agency."})
+
+    def save(self, *args, **kwargs):
+        # The role alone decides who may enter the admin site; is_staff just mirrors it.
+        self.is_staff = self.role == Role.ADMIN or self.is_superuser
+        super().save(*args, **kwargs)
+
+    def has_perm(self, perm, obj=None):
+        if self.is_active and self.role == Role.ADMIN:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label):
+        if self.is_active and self.role == Role.ADMIN:
+            return True
+        return super().has_module_perms(app_label)
+
+    @property
+    def is_member(self):
+        return self.role == Role.MEMBER
+
+    @property
+    def is_agency_user(self):
+        return self.role == Role.AGENCY
+
+    @property
+    def is_consultant(self):
+        return self.role == Role.CONSULTANT
+
+    @property
+    def is_chair(self):
+        return self.role == Role.CHAIR
+
+    @property
+    def is_administrator(self):
+        return self.role == Role.ADMIN or self.is_superuser

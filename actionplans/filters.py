@@ -1,0 +1,85 @@
+import django_filters
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django.db.models import Q
+
+from accounts.access import visible_plans
+from accounts.models import Agency, Role, User
+from actionplans import rules
+from actionplans.models import Action
+from reviews.models import Review, Theme
+
+
+def _plans(request):
+    return visible_plans(request.user).select_related("review", "agency").order_by("review__reference", "kind")
+
+
+def _officers(request):
+    return User.objects.filter(role=Role.AGENCY).select_related("agency").order_by("first_name", "last_name")
+
+
+class ActionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Search", method="search")
+    review = django_filters.ModelChoiceFilter(
+        field_name="plan__review", queryset=Review.objects.order_by("reference"), label="Review"
+    )
+    plan = django_filters.ModelChoiceFilter(queryset=_plans, label="Action plan")
+    lead_agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label="Lead agency")
+    status = django_filters.ChoiceFilter(choices=rules.Status.choices, label="Status")
+    theme = django_filters.ModelChoiceFilter(field_name="themes", queryset=Theme.objects.all(), label="Theme")
+    responsible_officer = django_filters.ModelChoiceFilter(queryset=_officers, label="Responsible officer")
+    overdue = django_filters.ChoiceFilter(
+        choices=[("yes", "Overdue only"), ("no", "Not overdue")], method="filter_overdue", label="Overdue"
+    )
+    brag = django_filters.ChoiceFilter(choices=rules.Brag.choices, method="filter_brag", label="BRAG rating")
+    ordering = django_filters.OrderingFilter(
+        fields=[("target_date", "target_date"), ("plan__review__reference", "review")],
+        field_labels={"target_date": "Target date", "plan__review__reference": "Review"},
+        label="Sort by",
+    )
+
+    class Meta:
+        model = Action
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["responsible_officer"].label_from_instance = lambda u: f"{u} ({u.agency.short_name})"
+        self.form.helper = helper = FormHelper()
+        helper.form_method = "get"
+        helper.disable_csrf = True
+        helper.layout = Layout(
+            Row(Column("q", css_class="col-md-6"), Column("review", css_class="col-md-3"), Column("plan", css_class="col-md-3")),
+            Row(
+                Column("lead_agency", css_class="col-md-3"),
+                Column("responsible_officer", css_class="col-md-3"),
+                Column("theme", css_class="col-md-3"),
+                Column("status", css_class="col-md-3"),
+            ),
+            Row(
+                Column("overdue", css_class="col-md-3"),
+                Column("brag", css_class="col-md-3"),
+                Column("ordering", css_class="col-md-3"),
+            ),
+        )
+        helper.add_input(Submit("", "Apply filters"))
+
+    def search(self, queryset, name, value):
+        words = value.split()
+        for word in words[:10]:
+            queryset = queryset.filter(
+                Q(reference__icontains=word)
+                | Q(recommendation__icontains=word)
+                | Q(description__icontains=word)
+                | Q(success_measure__icontains=word)
+                | Q(plan__title__icontains=word)
+                | Q(plan__review__reference__icontains=word)
+                | Q(plan__review__title__icontains=word)
+            )
+        return queryset
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(rules.overdue_q()) if value == "yes" else queryset.exclude(rules.overdue_q())
+
+    def filter_brag(self, queryset, name, value):
+        return queryset.filter(rules.brag_q(value))

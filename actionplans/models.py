@@ -1,0 +1,170 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+from actionplans import rules
+
+
+class ActionPlan(models.Model):
+    """A review's multi-agency plan (from the overview report) or one agency's own plan."""
+
+    class Kind(models.TextChoices):
+        MULTI_AGENCY = "multi_agency", "Multi-agency (overview report)"
+        SINGLE_AGENCY = "single_agency", "Single-agency (individual management review)"
+
+    review = models.ForeignKey("reviews.Review", on_delete=models.PROTECT, related_name="plans")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    agency = models.ForeignKey(
+        "accounts.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plans",
+        help_text="The agency that owns a single-agency plan. Empty for the multi-agency plan.",
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["review", "kind", "agency__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="multi_agency", agency__isnull=True)
+                    | models.Q(kind="single_agency", agency__isnull=False)
+                ),
+                name="single_agency_plan_has_agency",
+                violation_error_message="A single-agency plan needs its agency; a multi-agency plan has none.",
+            ),
+            models.UniqueConstraint(
+                fields=["review"],
+                condition=models.Q(kind="multi_agency"),
+                name="one_multi_agency_plan_per_review",
+                violation_error_message="This review already has a multi-agency plan.",
+            ),
+            models.UniqueConstraint(
+                fields=["review", "agency"],
+                name="one_plan_per_agency_per_review",
+                violation_error_message="This agency already has a plan for this review.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.review.reference}: {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("actionplans:plan_detail", args=[self.pk])
+
+    @property
+    def is_single_agency(self):
+        return self.kind == self.Kind.SINGLE_AGENCY
+
+
+class Action(models.Model):
+    """One action of a plan. Its BRAG rating and overdue state are derived (see actionplans.rules)."""
+
+    Status = rules.Status
+
+    plan = models.ForeignKey(ActionPlan, on_delete=models.PROTECT, related_name="actions")
+    reference = models.CharField(max_length=20, help_text="Reference within the plan, e.g. 3.2.")
+    recommendation = models.TextField(help_text="The review's recommendation this action answers.")
+    description = models.TextField("what will be done")
+    lead_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="led_actions")
+    responsible_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions_responsible",
+        help_text="A user of the lead agency. May be left empty.",
+    )
+    target_date = models.DateField()
+    success_measure = models.TextField("success measure", help_text="How we will know it worked.")
+    themes = models.ManyToManyField("reviews.Theme", blank=True, related_name="actions")
+    status = models.CharField(max_length=20, choices=rules.Status.choices, default=rules.Status.NOT_STARTED)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["target_date", "plan_id", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "reference"],
+                name="unique_action_reference_per_plan",
+                violation_error_message="An action with this reference already exists in this plan.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="cancelled") | ~models.Q(cancellation_reason=""),
+                name="cancelled_action_has_reason",
+                violation_error_message="A cancelled action needs a reason.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["lead_agency", "status"]),
+            models.Index(fields=["status", "target_date"]),
+        ]
+
+    def __str__(self):
+        return f"{self.plan.review.reference} {self.reference}"
+
+    def get_absolute_url(self):
+        return reverse("actionplans:action_detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        plan, agency, officer = self.plan if self.plan_id else None, self.lead_agency, None
+        if self.responsible_officer_id:
+            officer = self.responsible_officer
+        if plan and plan.is_single_agency and self.lead_agency_id and self.lead_agency_id != plan.agency_id:
+            errors["lead_agency"] = f"Actions in {plan.agency}'s own plan are led by {plan.agency}."
+        if officer and self.lead_agency_id and officer.agency_id != self.lead_agency_id:
+            errors["responsible_officer"] = (
+                f"{officer} works for {officer.agency or 'no agency'}, not the lead agency {agency}. "
+                "Choose an officer of the lead agency or leave it empty."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    # The derived numbers come from actionplans.rules, the one place that defines them.
+    def is_overdue(self, today=None):
+        return rules.is_overdue(self.status, self.target_date, today)
+
+    def days_overdue(self, today=None):
+        return rules.days_overdue(self.status, self.target_date, today)
+
+    def brag(self, today=None):
+        return rules.brag(self.status, self.target_date, today)
+
+
+class ProgressUpdate(models.Model):
+    """A dated entry in an action's progress log; status changes are recorded here too."""
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="progress_updates")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField()
+    status_before = models.CharField(max_length=20, choices=rules.Status.choices)
+    status_after = models.CharField(max_length=20, choices=rules.Status.choices)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.action} update {self.created_at:%Y-%m-%d}"
+
+    @property
+    def changed_status(self):
+        return self.status_before != self.status_after

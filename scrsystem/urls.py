@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from scrsystem import views
+
+admin.site.site_header = "scrsystem administration"
+admin.site.site_title = "scrsystem"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("reviews/", include("reviews.urls")),
+    path("", include("actionplans.urls")),
+    path("admin/", admin.site.urls),
+]

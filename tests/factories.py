@@ -1,0 +1,67 @@
+"""Small builders for test data. Each returns a saved object; keyword arguments override defaults."""
+
+import datetime
+import itertools
+
+from accounts.models import Agency, Role, User
+from actionplans.models import Action, ActionPlan
+from actionplans.rules import Status, today
+from reviews.models import Review, Theme
+
+_seq = itertools.count(1)
+PASSWORD = "a-long-test-passphrase"
+
+
+def agency(**kwargs):
+    n = next(_seq)
+    defaults = {"name": f"Agency {n}", "short_name": f"Ag{n}", "kind": Agency.Kind.OTHER}
+    return Agency.objects.create(**{**defaults, **kwargs})
+
+
+def user(role=Role.AGENCY, **kwargs):
+    n = next(_seq)
+    username = kwargs.pop("username", f"user{n}")
+    account = User(username=username, role=role, first_name="Test", last_name=f"User{n}", **kwargs)
+    account.set_password(PASSWORD)
+    account.save()
+    return account
+
+
+def theme(**kwargs):
+    return Theme.objects.create(**{"name": f"Theme {next(_seq)}", **kwargs})
+
+
+def review(**kwargs):
+    n = next(_seq)
+    defaults = {
+        "reference": f"SCR-TEST-{n:03d}",
+        "title": f"Child {n}",
+        "incident_category": Review.IncidentCategory.SERIOUS_INJURY,
+        "status": Review.Status.PUBLISHED,
+        "commissioned_on": datetime.date(2024, 1, 1),
+        "finalised_on": datetime.date(2024, 6, 1),
+        "published_on": datetime.date(2024, 9, 1),
+    }
+    return Review.objects.create(**{**defaults, **kwargs})
+
+
+def plan(review_obj, agency_obj=None, **kwargs):
+    kind = ActionPlan.Kind.SINGLE_AGENCY if agency_obj else ActionPlan.Kind.MULTI_AGENCY
+    defaults = {"title": f"{agency_obj or 'Multi-agency'} plan", "kind": kind, "agency": agency_obj}
+    return ActionPlan.objects.create(review=review_obj, **{**defaults, **kwargs})
+
+
+def action(plan_obj, lead_agency, **kwargs):
+    n = next(_seq)
+    defaults = {
+        "reference": f"{n}.1",
+        "recommendation": "Agencies should assess male partners.",
+        "description": "Deliver training on engaging fathers.",
+        "success_measure": "Audit shows fathers assessed in 90% of cases.",
+        "target_date": today() + datetime.timedelta(days=90),
+        "status": Status.IN_PROGRESS,
+    }
+    values = {**defaults, **kwargs}
+    if values["status"] == Status.CANCELLED:
+        values.setdefault("cancellation_reason", "Superseded by a national protocol.")
+    return Action.objects.create(plan=plan_obj, lead_agency=lead_agency, **values)
