@@ -4,6 +4,12 @@ from accounts.models import Agency, Role
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Hashing strength is Django's concern; the tests only need passwords to work, quickly.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db):
     """A board with two agencies, a user per role, a review with a multi-agency plan and one plan per agency.
