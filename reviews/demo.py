@@ -1,0 +1,988 @@
+"""The demo data loaded by ``manage.py seed_demo``: plain data, no logic.
+
+Everything here is FICTIONAL. The story follows a real public 2009 paper from a safeguarding children
+board (see DOMAIN.md, "The demo"), but the board, the agencies, the people, the children and the cases
+are invented. No real child, family or case is described.
+
+Conventions:
+- agencies are referred to by ``short_name``, users by ``username`` and themes by their key in THEMES;
+- dates are day offsets from today (negative = in the past), so the demo stays coherent whenever it is loaded:
+  review dates are ``*_days_ago``, action ``due`` is the target date's offset from today;
+- a progress update is ``(days_ago, author, status_before, status_after, note)``, oldest first;
+  the last update of an action ends in the action's status.
+"""
+
+BOARD_NAME = "Northbridge Safeguarding Children Board"
+
+AGENCIES = [
+    # (name, short_name, kind)
+    (BOARD_NAME, "LSCB", "board"),
+    ("Northbridge Constabulary", "Police", "police"),
+    ("Northbridge Health NHS Trust", "Health", "health"),
+    ("Northbridge City Council Children's Social Care", "Social care", "social_care"),
+    ("Northbridge City Council Education Service", "Education", "education"),
+    ("Northbridge Probation Service", "Probation", "probation"),
+    ("Northbridge City Council Housing Services", "Housing", "housing"),
+    ("Northbridge Council for Voluntary Service", "Voluntary", "voluntary"),
+]
+
+EMAIL_DOMAIN = "demo.scrsystem.invalid"
+
+USERS = [
+    # (username, first_name, last_name, role, agency short_name or None, job_title)
+    ("chair", "Margaret", "Ellison", "chair", None, "Independent Chair, " + BOARD_NAME),
+    ("member", "David", "Okafor", "member", None, "Member, Serious Cases Sub-Committee"),
+    ("consultant", "Ruth", "Hargreaves", "consultant", None, "Independent safeguarding consultant (audit)"),
+    ("admin", "Sam", "Whitfield", "admin", None, "System administrator"),
+    ("police", "Karen", "Doyle", "agency", "Police", "Detective Inspector, Public Protection Unit"),
+    ("health", "Helen", "Marsh", "agency", "Health", "Named Nurse for Safeguarding Children"),
+    ("socialcare", "James", "Whitaker", "agency", "Social care", "Service Manager, Safeguarding"),
+    ("education", "Claire", "Benson", "agency", "Education", "Child Protection Adviser for Schools"),
+    # Further agency users, so that responsible officers vary.
+    ("police2", "Tom", "Brennan", "agency", "Police", "Detective Sergeant, Child Abuse Investigation Team"),
+    ("health2", "Samuel", "Adeyemi", "agency", "Health", "Designated Doctor for Safeguarding Children"),
+    ("socialcare2", "Fiona", "McLeod", "agency", "Social care", "Team Manager, Referral and Assessment"),
+    ("lscb", "Priya", "Sandhu", "agency", "LSCB", "Board Business Manager"),
+    ("probation", "Mark", "Ellery", "agency", "Probation", "Senior Probation Officer"),
+    ("housing", "Lorraine", "Pike", "agency", "Housing", "Housing Options Manager"),
+    ("voluntary", "Gareth", "Lloyd", "agency", "Voluntary", "Safeguarding Lead"),
+]
+
+#: The user recorded as creator of the seeded reviews, plans and actions.
+CREATED_BY = "member"
+
+THEMES = {
+    # key: (name, description)
+    "household": (
+        "Household composition",
+        "Be clear about who lives in the household and about any change in it, including new partners.",
+    ),
+    "male": (
+        "Engaging male partners",
+        "Engage and assess fathers and male partners as well as mothers.",
+    ),
+    "history": (
+        "Parental history risk factors",
+        "Identify risk factors from the history of both parents: violence, previous children, care history.",
+    ),
+    "policies": (
+        "Knowing which policies apply",
+        "Recognise which procedures apply to the current situation, especially where concerns overlap.",
+    ),
+    "prebirth": (
+        "Multi-agency pre-birth assessment",
+        "Undertake multi-agency pre-birth assessments where there are concerns before a baby is born.",
+    ),
+    "substance": (
+        "Drug and alcohol misuse",
+        "Assess how parental drug and alcohol misuse affects parents' capacity to meet their children's needs.",
+    ),
+}
+
+NS, IP, DONE, VER, CAN = "not_started", "in_progress", "completed", "verified", "cancelled"
+
+REVIEWS = [
+    {
+        "reference": "SCR-2008-01",
+        "title": "Child A",
+        "summary": (
+            "A baby of four months suffered non-accidental head injuries consistent with shaking. "
+            "The mother's new partner had recently joined the household; agencies did not know of the change "
+            "or of his history of violence, and no pre-birth assessment had been completed."
+        ),
+        "incident_category": "head_injury",
+        "status": "published",
+        "commissioned_days_ago": 700,
+        "finalised_days_ago": 420,
+        "published_days_ago": 330,
+        "themes": ["household", "male", "history", "prebirth"],
+        "plans": [
+            {
+                "agency": None,
+                "title": "Overview report action plan",
+                "description": "Multi-agency recommendations of the overview report for Child A.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "LSCB", "officer": "lscb", "due": -300, "status": VER,
+                        "themes": ["household", "male"],
+                        "recommendation": "The Board should make sure that the learning from this review reaches "
+                        "all staff who work with families with babies.",
+                        "description": "Deliver multi-agency learning workshops on the themes of the review for "
+                        "frontline staff, and two further workshops for supervisors and managers.",
+                        "success_measure": "Workshops delivered with attendance from every partner agency; "
+                        "evaluations show at least 80% of attendees can name the review's key themes.",
+                        "updates": [
+                            (340, "lscb", NS, IP, "Workshop programme agreed; four dates booked."),
+                            (305, "lscb", IP, DONE, "All six workshops held; 212 staff attended. Attendance "
+                             "lists and evaluation summary sent to the consultant."),
+                            (280, "consultant", DONE, VER, "Signed off: attendance lists and evaluation "
+                             "summary accepted."),
+                        ],
+                    },
+                    {
+                        "ref": "1.2", "lead": "LSCB", "officer": None, "due": -30, "status": DONE,
+                        "themes": ["household"],
+                        "recommendation": "Agencies should ask about, record and share changes in household "
+                        "composition.",
+                        "description": "Revise the multi-agency child protection procedures to require "
+                        "practitioners to ask about, record and share any change in household composition, "
+                        "including new partners.",
+                        "success_measure": "Revised procedure published; an audit of 20 case files shows all "
+                        "household members recorded in at least 90%.",
+                        "updates": [
+                            (90, "member", NS, IP, "Procedures working group has redrafted the section on "
+                             "household composition."),
+                            (33, "member", IP, DONE, "Revised procedure approved by the Board and published "
+                             "on the website."),
+                        ],
+                    },
+                    {
+                        "ref": "1.3", "lead": "Social care", "officer": "socialcare", "due": -35, "status": IP,
+                        "themes": ["prebirth", "male"],
+                        "recommendation": "A multi-agency pre-birth assessment protocol should be agreed by all "
+                        "partner agencies.",
+                        "description": "Agree and launch a multi-agency pre-birth assessment protocol: referral "
+                        "by 20 weeks of pregnancy, a pre-birth planning meeting, and the assessment of fathers "
+                        "and partners as well as mothers.",
+                        "success_measure": "Protocol signed off by the Board; quarterly audit shows every "
+                        "qualifying referral assessed before 32 weeks of pregnancy.",
+                        "updates": [
+                            (120, "socialcare", NS, IP, "First draft shared with midwifery and health "
+                             "visiting leads."),
+                            (50, "socialcare", IP, IP, "Comments received from health and police; "
+                             "probation comments still awaited."),
+                            (12, "socialcare", IP, IP, "Sign-off delayed to next Board meeting; "
+                             "the revised timescale has been reported to the sub-committee."),
+                        ],
+                    },
+                    {
+                        "ref": "1.4", "lead": "Health", "officer": "health2", "due": -200, "status": VER,
+                        "themes": [],
+                        "recommendation": "Health professionals should be alert to the signs of non-accidental "
+                        "injury in babies who are not yet mobile.",
+                        "description": "Introduce a protocol for the assessment of bruising and injuries in "
+                        "non-mobile babies across the emergency department, health visiting and GP practices.",
+                        "success_measure": "Protocol in place; audit shows every non-mobile baby presenting with "
+                        "bruising was referred to children's social care and seen by a paediatrician.",
+                        "updates": [
+                            (230, "health2", NS, DONE, "Protocol launched across the Trust with briefings "
+                             "for emergency department staff."),
+                            (170, "consultant", DONE, VER, "Signed off: protocol and first audit accepted."),
+                        ],
+                    },
+                    {
+                        "ref": "1.5", "lead": "LSCB", "officer": "lscb", "due": 75, "status": NS,
+                        "themes": ["household", "male", "history"],
+                        "recommendation": "The Board should test whether the learning from this review has "
+                        "changed practice.",
+                        "description": "Commission a multi-agency audit of the case files of babies under one "
+                        "year subject to a child protection plan, twelve months after the workshops.",
+                        "success_measure": "Audit report presented to the Board; recording of household members "
+                        "and male partners improved against the baseline.",
+                    },
+                    {
+                        "ref": "1.6", "lead": "Education", "officer": "education", "due": -150, "status": VER,
+                        "themes": ["household"],
+                        "recommendation": "Children's centres and nurseries should be alert to new adults in a "
+                        "young child's life.",
+                        "description": "Issue guidance to nurseries and children's centres on recording who "
+                        "brings, collects and cares for each child, and on reporting new adults.",
+                        "success_measure": "Guidance issued to all settings; spot checks in ten settings show "
+                        "collection records kept.",
+                    },
+                ],
+            },
+            {
+                "agency": "Police",
+                "title": "Northbridge Constabulary IMR action plan",
+                "description": "Actions from the police individual management review.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "Police", "officer": "police", "due": -260, "status": VER,
+                        "themes": ["household", "history"],
+                        "recommendation": "Police should check the history of adults in a household where a "
+                        "child lives and there is a concern.",
+                        "description": "Issue a force instruction that officers attending domestic incidents "
+                        "record every adult present and check them on police systems when a child lives there.",
+                        "success_measure": "Instruction issued; a dip sample of 50 domestic incident reports "
+                        "shows all adults checked.",
+                    },
+                    {
+                        "ref": "1.2", "lead": "Police", "officer": "police2", "due": -20, "status": DONE,
+                        "themes": ["history"],
+                        "recommendation": "Officers should recognise the risk to babies from violent adults.",
+                        "description": "Brief response officers and the Public Protection Unit on the risk to "
+                        "babies from adults with a history of violence.",
+                        "success_measure": "95% of response officers briefed, from training records.",
+                        "updates": [
+                            (60, "police2", NS, IP, "Briefing package written; delivery at shift briefings "
+                             "started."),
+                            (18, "police2", IP, DONE, "All response teams briefed; 96% of officers recorded "
+                             "as attending."),
+                        ],
+                    },
+                    {
+                        "ref": "2.1", "lead": "Police", "officer": None, "due": -10, "status": IP,
+                        "themes": ["household"],
+                        "recommendation": "Police should share information about domestic incidents promptly "
+                        "with children's social care and health.",
+                        "description": "Send notifications of domestic incidents involving children to "
+                        "children's social care and the health visiting service within one working day.",
+                        "success_measure": "Monthly performance report shows 90% of notifications sent within "
+                        "one working day for three consecutive months.",
+                        "updates": [
+                            (45, "police", NS, IP, "Daily notification process started; backlog being cleared."),
+                            (14, "police", IP, IP, "Two months at 91% and 87%; a third month above 90% is "
+                             "needed."),
+                        ],
+                    },
+                ],
+            },
+            {
+                "agency": "Health",
+                "title": "Northbridge Health NHS Trust IMR action plan",
+                "description": "Actions from the health individual management review.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "Health", "officer": "health", "due": -220, "status": VER,
+                        "themes": ["household"],
+                        "recommendation": "Health visitors should ask about and record every adult in the "
+                        "household at each contact.",
+                        "description": "Amend the health visiting record to include a mandatory section on "
+                        "household members and their relationship to the child.",
+                        "success_measure": "Record amended; audit of 40 records shows the household section "
+                        "completed in 90%.",
+                    },
+                    {
+                        "ref": "1.2", "lead": "Health", "officer": "health", "due": 5, "status": IP,
+                        "themes": ["history", "male"],
+                        "recommendation": "Midwives should identify risk factors in the history of both parents.",
+                        "description": "Add questions on both parents' history (previous children in care, "
+                        "violence, mental health, substance misuse) to the midwifery booking assessment.",
+                        "success_measure": "Booking form amended; audit shows the father's history recorded in "
+                        "80% of bookings.",
+                        "updates": [
+                            (25, "health", NS, IP, "New booking questions agreed with the Head of Midwifery; "
+                             "form being reprinted."),
+                        ],
+                    },
+                    {
+                        "ref": "2.1", "lead": "Health", "officer": "health2", "due": 20, "status": NS,
+                        "themes": [],
+                        "recommendation": "Health visitors and midwives should receive regular safeguarding "
+                        "supervision.",
+                        "description": "Provide three-monthly safeguarding supervision to every health visitor "
+                        "and community midwife, recorded on the supervision database.",
+                        "success_measure": "The supervision database shows 95% of staff supervised every quarter.",
+                    },
+                    {
+                        "ref": "2.2", "lead": "Health", "officer": None, "due": -100, "status": CAN,
+                        "themes": [],
+                        "recommendation": "The emergency department should identify children known to "
+                        "children's social care.",
+                        "description": "Introduce a paper alert card in the emergency department for children "
+                        "subject to a child protection plan.",
+                        "success_measure": "Alert cards in use in the emergency department.",
+                        "cancellation_reason": "Superseded by the electronic child protection alert in the "
+                        "Trust's new patient record system.",
+                        "updates": [
+                            (110, "member", NS, CAN, "Cancelled: Superseded by the electronic child protection "
+                             "alert in the Trust's new patient record system."),
+                        ],
+                    },
+                ],
+            },
+            {
+                "agency": "Social care",
+                "title": "Children's Social Care IMR action plan",
+                "description": "Actions from the children's social care individual management review.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "Social care", "officer": "socialcare", "due": -180, "status": VER,
+                        "themes": ["household", "male"],
+                        "recommendation": "Initial assessments should include every adult in the household.",
+                        "description": "Revise the initial and core assessment templates so that every adult in "
+                        "the household, including an absent or new partner, is named and assessed.",
+                        "success_measure": "Audit of 30 assessments shows all adults identified and assessed.",
+                    },
+                    {
+                        "ref": "1.2", "lead": "Social care", "officer": "socialcare2", "due": -45, "status": DONE,
+                        "themes": [],
+                        "recommendation": "Managers should monitor social workers' caseloads.",
+                        "description": "Report social workers' caseloads monthly to the Director of Children's "
+                        "Services and quarterly to the Board.",
+                        "success_measure": "Monthly caseload report produced for six months.",
+                        "updates": [
+                            (75, "socialcare2", NS, IP, "Caseload report designed with the performance team."),
+                            (40, "socialcare2", IP, DONE, "Sixth monthly report produced; quarterly reports "
+                             "sent to the Board."),
+                        ],
+                    },
+                    {
+                        "ref": "2.1", "lead": "Social care", "officer": "socialcare2", "due": 110, "status": IP,
+                        "themes": ["male"],
+                        "recommendation": "Social workers should be trained in engaging fathers and male partners.",
+                        "description": "Commission and deliver a one-day course on engaging fathers and male "
+                        "partners for all social workers and team managers.",
+                        "success_measure": "80% of social workers trained; case audit shows male partners seen "
+                        "in 75% of assessments.",
+                        "updates": [
+                            (20, "socialcare2", NS, IP, "Trainer commissioned; first two courses booked."),
+                        ],
+                    },
+                ],
+            },
+        ],
+    },
+    {
+        "reference": "SCR-2008-02",
+        "title": "Child B",
+        "summary": (
+            "A girl aged two was admitted to hospital with several fractures of different ages. Her mother's "
+            "misuse of alcohol and the family's frequent moves were known to several agencies, but no agency "
+            "had the full picture."
+        ),
+        "incident_category": "serious_injury",
+        "status": "published",
+        "commissioned_days_ago": 640,
+        "finalised_days_ago": 380,
+        "published_days_ago": 300,
+        "themes": ["substance", "household", "policies"],
+        "plans": [
+            {
+                "agency": None,
+                "title": "Overview report action plan",
+                "description": "Multi-agency recommendations of the overview report for Child B.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "LSCB", "officer": "lscb", "due": -60, "status": IP,
+                        "themes": ["policies"],
+                        "recommendation": "The Board should make sure that an up-to-date information sharing "
+                        "protocol is in place and used by every partner.",
+                        "description": "Update the information sharing protocol for children in line with the "
+                        "Children Act 2004 principles, and secure its sign-off and implementation by every "
+                        "partner agency.",
+                        "success_measure": "Protocol signed by all eight partners; each agency confirms its "
+                        "staff are briefed; annual compliance check.",
+                        "updates": [
+                            (150, "member", NS, IP, "Draft protocol circulated to partners for comment."),
+                            (70, "lscb", IP, IP, "Signed by five of eight partners."),
+                            (30, "lscb", IP, IP, "Signed by six of eight partners; probation and housing "
+                             "signatures outstanding. Escalated to the Board chair."),
+                        ],
+                    },
+                    {
+                        "ref": "1.2", "lead": "Social care", "officer": None, "due": 150, "status": IP,
+                        "themes": ["policies"],
+                        "recommendation": "Agencies should use the Common Assessment Framework (CAF) as soon as "
+                        "a family's additional needs are identified.",
+                        "description": "Relaunch the CAF with a new strategy: named CAF coordinators in each "
+                        "locality and monthly reporting of CAFs started by each agency.",
+                        "success_measure": "CAFs started rise by 50% within a year, with every partner agency "
+                        "starting CAFs.",
+                        "updates": [
+                            (60, "socialcare", NS, IP, "CAF strategy presented to the Board; coordinators "
+                             "appointed in two of four localities."),
+                        ],
+                    },
+                    {
+                        "ref": "1.3", "lead": "Health", "officer": "health", "due": -150, "status": VER,
+                        "themes": ["substance"],
+                        "recommendation": "Practitioners should assess the effect of parental drug and alcohol "
+                        "misuse on the care of children.",
+                        "description": "Agree joint working arrangements between the adult substance misuse "
+                        "service and children's services, with routine questions about children at assessment.",
+                        "success_measure": "Joint protocol in place; audit shows children identified at every "
+                        "adult substance misuse assessment.",
+                    },
+                    {
+                        "ref": "1.4", "lead": "Housing", "officer": "housing", "due": -15, "status": DONE,
+                        "themes": ["household"],
+                        "recommendation": "Frequent moves of a family with young children should prompt a review "
+                        "of the family's needs.",
+                        "description": "Housing services notify the health visitor and children's social care "
+                        "when a family with a child under five moves more than twice in a year.",
+                        "success_measure": "Notification process in place; quarterly report of notifications made.",
+                        "updates": [
+                            (16, "housing", NS, DONE, "Process in place since last quarter; first quarterly "
+                             "report attached as evidence."),
+                        ],
+                    },
+                    {
+                        "ref": "1.5", "lead": "LSCB", "officer": None, "due": 3, "status": NS,
+                        "themes": ["policies"],
+                        "recommendation": "The Board should help practitioners recognise which procedures apply "
+                        "when several concerns overlap.",
+                        "description": "Publish a one-page guide, “Which procedure applies?”, covering domestic "
+                        "abuse, substance misuse, neglect and pre-birth concerns, linked to the Board's procedures.",
+                        "success_measure": "Guide published and distributed; workshop evaluations show "
+                        "practitioners can name the procedure that applies.",
+                    },
+                ],
+            },
+            {
+                "agency": "Health",
+                "title": "Northbridge Health NHS Trust IMR action plan",
+                "description": "Actions from the health individual management review.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "Health", "officer": "health2", "due": -190, "status": VER,
+                        "themes": [],
+                        "recommendation": "Young children with unexplained fractures should have a full skeletal "
+                        "survey.",
+                        "description": "Adopt the national guidance on skeletal surveys for children under two "
+                        "with suspected non-accidental injury, and audit compliance.",
+                        "success_measure": "Audit shows a skeletal survey in 100% of qualifying cases.",
+                    },
+                    {
+                        "ref": "1.2", "lead": "Health", "officer": "health", "due": -70, "status": DONE,
+                        "themes": ["substance"],
+                        "recommendation": "GPs should record concerns about parental alcohol misuse in the "
+                        "child's record.",
+                        "description": "Deliver safeguarding training to GP practices on recording parental "
+                        "alcohol misuse and linking family members' records.",
+                        "success_measure": "Training delivered to 90% of practices; record audit shows family "
+                        "records linked.",
+                    },
+                    {
+                        "ref": "1.3", "lead": "Health", "officer": None, "due": 90, "status": NS,
+                        "themes": ["household"],
+                        "recommendation": "Child protection information should follow a child who changes GP "
+                        "practice.",
+                        "description": "Agree with GP practices a process that transfers child protection "
+                        "information within five working days when a child changes practice.",
+                        "success_measure": "Audit of transfers shows 90% completed within five working days.",
+                    },
+                ],
+            },
+            {
+                "agency": "Social care",
+                "title": "Children's Social Care IMR action plan",
+                "description": "Actions from the children's social care individual management review.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "Social care", "officer": "socialcare", "due": -160, "status": VER,
+                        "themes": ["substance", "policies"],
+                        "recommendation": "A case should not be closed without a home visit when there are "
+                        "concerns about parental alcohol misuse.",
+                        "description": "Amend the case closure procedure to require a home visit and a "
+                        "manager's recorded decision.",
+                        "success_measure": "Audit of 25 closed cases shows a home visit and a management "
+                        "decision recorded in each.",
+                    },
+                    {
+                        "ref": "1.2", "lead": "Social care", "officer": "socialcare2", "due": -3, "status": IP,
+                        "themes": ["substance"],
+                        "recommendation": "Supervision should challenge drift in child protection cases.",
+                        "description": "Introduce a monthly case supervision record that reviews drift and "
+                        "parental substance misuse explicitly, and audit its use.",
+                        "success_measure": "Audit shows monthly recorded supervision for 90% of child "
+                        "protection cases.",
+                        "updates": [
+                            (55, "socialcare2", NS, IP, "Supervision record template agreed by team managers."),
+                            (6, "socialcare2", IP, IP, "Audit under way; results expected after the target "
+                             "date."),
+                        ],
+                    },
+                    {
+                        "ref": "1.3", "lead": "Social care", "officer": None, "due": -40, "status": CAN,
+                        "themes": [],
+                        "recommendation": "Families with young children should have their needs assessed early.",
+                        "description": "Develop a single-agency early help assessment form for families with "
+                        "young children.",
+                        "success_measure": "Form in use by all referral and assessment teams.",
+                        "cancellation_reason": "Merged into the multi-agency CAF relaunch (action 1.2 of the "
+                        "multi-agency plan) at the sub-committee's request.",
+                        "updates": [
+                            (95, "member", NS, CAN, "Cancelled: Merged into the multi-agency CAF relaunch "
+                             "(action 1.2 of the multi-agency plan) at the sub-committee's request."),
+                        ],
+                    },
+                    {
+                        "ref": "2.1", "lead": "Social care", "officer": "socialcare", "due": 40, "status": IP,
+                        "themes": [],
+                        "recommendation": "Social workers' caseloads should allow safe practice.",
+                        "description": "Recruit twelve additional qualified social workers with the extra "
+                        "funding agreed by the Council, and report caseloads to the Board every quarter.",
+                        "success_measure": "Average caseload of qualified social workers at or below 18 cases "
+                        "for two consecutive quarters.",
+                        "updates": [
+                            (80, "socialcare", NS, IP, "Recruitment campaign launched; seven posts filled."),
+                            (10, "socialcare", IP, IP, "Ten of twelve posts filled. Average caseload down from "
+                             "27 to 22: reduced, but still high."),
+                        ],
+                    },
+                ],
+            },
+        ],
+    },
+    {
+        "reference": "SCR-2009-01",
+        "title": "Child C",
+        "summary": (
+            "A boy aged three suffered serious burns and bruising. His mother's partner, who had a history of "
+            "violence and drug misuse and was under probation supervision, was living in the household "
+            "without the knowledge of the agencies working with the family."
+        ),
+        "incident_category": "serious_injury",
+        "status": "published",
+        "commissioned_days_ago": 520,
+        "finalised_days_ago": 260,
+        "published_days_ago": 200,
+        "themes": ["male", "history", "substance", "household"],
+        "plans": [
+            {
+                "agency": None,
+                "title": "Overview report action plan",
+                "description": "Multi-agency recommendations of the overview report for Child C.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "LSCB", "officer": "lscb", "due": -120, "status": VER,
+                        "themes": ["male"],
+                        "recommendation": "The Board should make sure that the learning on engaging male "
+                        "partners is embedded in practice.",
+                        "description": "Produce a practice briefing on engaging and assessing male partners and "
+                        "include it in the Board's multi-agency training programme.",
+                        "success_measure": "Briefing circulated to all agencies and included in every level 2 "
+                        "and level 3 course.",
+                        "updates": [
+                            (150, "lscb", NS, IP, "Briefing drafted with the Professional Practice "
+                             "Sub-Committee."),
+                            (125, "lscb", IP, DONE, "Briefing circulated; training materials updated."),
+                            (100, "consultant", DONE, VER, "Signed off: briefing and updated course materials "
+                             "accepted."),
+                        ],
+                    },
+                    {
+                        "ref": "1.2", "lead": "Probation", "officer": "probation", "due": -50, "status": DONE,
+                        "themes": ["household", "history"],
+                        "recommendation": "Probation and children's social care should share information when an "
+                        "offender with a history of violence lives with children.",
+                        "description": "Offender managers check with children's social care whether children "
+                        "live at the offender's address at the start of every order and at each change of address.",
+                        "success_measure": "Audit of 30 offender files shows the checks recorded.",
+                        "updates": [
+                            (52, "probation", NS, DONE, "Check added to the order start and change-of-address "
+                             "procedures; audit of 30 files attached."),
+                        ],
+                    },
+                    {
+                        "ref": "1.3", "lead": "Police", "officer": "police", "due": 2, "status": IP,
+                        "themes": ["household"],
+                        "recommendation": "Domestic abuse risk assessments should consider the children in the "
+                        "household.",
+                        "description": "Add a section on children in the household to the domestic abuse risk "
+                        "assessment and refer high-risk cases to the multi-agency risk assessment conference.",
+                        "success_measure": "Risk assessment form amended; audit shows children recorded in 95% "
+                        "of assessments.",
+                        "updates": [
+                            (30, "police", NS, IP, "Form amended; audit of the first month's assessments "
+                             "booked."),
+                        ],
+                    },
+                    {
+                        "ref": "1.4", "lead": "Social care", "officer": None, "due": -21, "status": NS,
+                        "themes": ["substance"],
+                        "recommendation": "Assessments should consider drug misuse by any adult in the household.",
+                        "description": "Train social workers, with the drug and alcohol action team, to assess "
+                        "the effect of parental drug misuse on children's safety.",
+                        "success_measure": "75% of social workers trained; audit shows the effect of substance "
+                        "misuse assessed.",
+                    },
+                    {
+                        "ref": "1.5", "lead": "LSCB", "officer": None, "due": 180, "status": NS,
+                        "themes": ["male", "history"],
+                        "recommendation": "The Board should check the effect of the learning from this review.",
+                        "description": "Include the themes of this review in the Monitoring and Evaluation "
+                        "Sub-Committee's annual audit programme.",
+                        "success_measure": "Audit completed and reported to the Board with recommendations.",
+                    },
+                    {
+                        "ref": "1.6", "lead": "Voluntary", "officer": "voluntary", "due": -12, "status": DONE,
+                        "themes": [],
+                        "recommendation": "Voluntary organisations working with families should have "
+                        "safeguarding policies.",
+                        "description": "Run a safeguarding self-assessment for voluntary organisations working "
+                        "with families and help those without a policy to adopt one.",
+                        "success_measure": "Every funded voluntary organisation working with families has a "
+                        "safeguarding policy.",
+                        "updates": [
+                            (65, "voluntary", NS, IP, "Self-assessment sent to 48 organisations."),
+                            (13, "voluntary", IP, DONE, "All 48 returned; the last four policies adopted."),
+                        ],
+                    },
+                ],
+            },
+            {
+                "agency": "Police",
+                "title": "Northbridge Constabulary IMR action plan",
+                "description": "Actions from the police individual management review.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "Police", "officer": "police2", "due": -100, "status": VER,
+                        "themes": ["history", "household"],
+                        "recommendation": "Intelligence about a person's violence should be linked to the "
+                        "addresses where they live.",
+                        "description": "Change the police intelligence system so that a violent offender's "
+                        "known addresses are linked and flagged where a child lives.",
+                        "success_measure": "System change live; a test of 20 records shows the flags present.",
+                    },
+                    {
+                        "ref": "1.2", "lead": "Police", "officer": "police", "due": 28, "status": IP,
+                        "themes": ["substance"],
+                        "recommendation": "Officers should refer children present at drug-related incidents to "
+                        "children's social care.",
+                        "description": "Issue guidance and briefings to officers on referring children present "
+                        "at drug-related incidents and warrants.",
+                        "success_measure": "Referrals monitored monthly; audit shows a referral in 95% of cases.",
+                        "updates": [
+                            (8, "police", NS, IP, "Guidance issued; briefings scheduled for all drugs teams."),
+                        ],
+                    },
+                ],
+            },
+            {
+                "agency": "Housing",
+                "title": "Housing Services IMR action plan",
+                "description": "Actions from the housing individual management review.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "Housing", "officer": "housing", "due": -80, "status": DONE,
+                        "themes": ["household"],
+                        "recommendation": "Housing officers should recognise and refer safeguarding concerns.",
+                        "description": "Deliver basic safeguarding children training to all housing officers, "
+                        "including recognising new adults in a tenancy.",
+                        "success_measure": "90% of housing officers trained within six months.",
+                    },
+                    {
+                        "ref": "1.2", "lead": "Housing", "officer": None, "due": 65, "status": IP,
+                        "themes": ["household", "history"],
+                        "recommendation": "Housing should check changes in tenancy with the relevant agencies.",
+                        "description": "When a new adult joins a tenancy with children, housing officers check "
+                        "the tenancy record for warnings and notify children's social care of any risk marker.",
+                        "success_measure": "Procedure in place; quarterly report of notifications made.",
+                    },
+                ],
+            },
+            {
+                "agency": "Social care",
+                "title": "Children's Social Care IMR action plan",
+                "description": "Actions from the children's social care individual management review.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "Social care", "officer": "socialcare", "due": -90, "status": VER,
+                        "themes": ["history", "policies"],
+                        "recommendation": "Child protection conferences should invite probation when an adult in "
+                        "the household is under supervision.",
+                        "description": "Amend the conference invitation procedure so that probation is invited "
+                        "whenever an adult in the household is known to probation.",
+                        "success_measure": "Audit of conference minutes shows probation invited in every "
+                        "relevant case.",
+                    },
+                    {
+                        "ref": "1.2", "lead": "Social care", "officer": "socialcare2", "due": -14, "status": NS,
+                        "themes": [],
+                        "recommendation": "Social workers should see and speak with children alone.",
+                        "description": "Reinforce through team briefings and supervision the requirement to see "
+                        "and speak with the child alone at every statutory visit, and audit the recording.",
+                        "success_measure": "Audit shows the child seen alone recorded in 90% of visits.",
+                    },
+                    {
+                        "ref": "1.3", "lead": "Social care", "officer": None, "due": 120, "status": IP,
+                        "themes": ["history"],
+                        "recommendation": "A chronology should be kept for every child subject to a child "
+                        "protection plan.",
+                        "description": "Introduce a single chronology template in the electronic case record and "
+                        "train social workers in its use.",
+                        "success_measure": "Audit shows an up-to-date chronology on 90% of child protection cases.",
+                    },
+                ],
+            },
+        ],
+    },
+    {
+        "reference": "SCR-2009-02",
+        "title": "Child D",
+        "summary": (
+            "A girl aged seven came to school with repeated bruising over several months. Staff recorded their "
+            "concerns but were unsure whether child protection or anti-bullying procedures applied, and the "
+            "concerns were not referred."
+        ),
+        "incident_category": "serious_injury",
+        "status": "published",
+        "commissioned_days_ago": 450,
+        "finalised_days_ago": 230,
+        "published_days_ago": 150,
+        "themes": ["policies", "history"],
+        "plans": [
+            {
+                "agency": None,
+                "title": "Overview report action plan",
+                "description": "Multi-agency recommendations of the overview report for Child D.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "Education", "officer": "education", "due": -60, "status": VER,
+                        "themes": ["policies"],
+                        "recommendation": "Every school should have a trained designated person for child "
+                        "protection.",
+                        "description": "Confirm that every school has a designated senior person for child "
+                        "protection trained within the last two years, and publish the list.",
+                        "success_measure": "100% of schools have a trained designated person, confirmed by the "
+                        "annual safeguarding return.",
+                        "updates": [
+                            (100, "education", NS, IP, "Annual return sent to all schools."),
+                            (62, "education", IP, DONE, "All returns received; three schools trained their "
+                             "new designated person this term."),
+                            (40, "consultant", DONE, VER, "Signed off: list of designated persons and training "
+                             "dates accepted."),
+                        ],
+                    },
+                    {
+                        "ref": "1.2", "lead": "LSCB", "officer": "lscb", "due": 0, "status": IP,
+                        "themes": ["policies"],
+                        "recommendation": "The Board should make its procedures easier to find and use.",
+                        "description": "Move the Board's child protection procedures to an online manual with a "
+                        "search facility and a “which procedure applies” guide.",
+                        "success_measure": "Online manual live; usage reported to the Board every quarter.",
+                        "updates": [
+                            (35, "lscb", NS, IP, "Supplier appointed; content being migrated."),
+                            (4, "lscb", IP, IP, "Manual in testing with practitioners from four agencies."),
+                        ],
+                    },
+                    {
+                        "ref": "1.3", "lead": "Health", "officer": "health", "due": 7, "status": NS,
+                        "themes": ["policies"],
+                        "recommendation": "School nurses should share their concerns with the school's designated "
+                        "person.",
+                        "description": "Agree an information sharing procedure between the school nursing "
+                        "service and schools' designated persons, with a termly meeting.",
+                        "success_measure": "Termly meetings held in all secondary and 80% of primary schools.",
+                    },
+                    {
+                        "ref": "1.4", "lead": "Social care", "officer": "socialcare2", "due": -5, "status": DONE,
+                        "themes": [],
+                        "recommendation": "Professionals who refer a child should be told the outcome.",
+                        "description": "Give written feedback to referrers within three working days of a "
+                        "referral decision.",
+                        "success_measure": "Monthly report shows feedback within three working days for 90% of "
+                        "referrals.",
+                        "updates": [
+                            (7, "socialcare2", NS, DONE, "Feedback letter in use; the last three monthly "
+                             "reports show 92%, 94% and 93%."),
+                        ],
+                    },
+                    {
+                        "ref": "1.5", "lead": "Police", "officer": "police2", "due": 170, "status": NS,
+                        "themes": ["household"],
+                        "recommendation": "Schools should know when a pupil has been present at a domestic "
+                        "incident.",
+                        "description": "Pilot notifying the school's designated person, the next school day, when "
+                        "a pupil was present at a domestic incident.",
+                        "success_measure": "Pilot in two school clusters evaluated after six months.",
+                    },
+                ],
+            },
+            {
+                "agency": "Education",
+                "title": "Education Service IMR action plan",
+                "description": "Actions from the education individual management review.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "Education", "officer": "education", "due": -75, "status": VER,
+                        "themes": ["history"],
+                        "recommendation": "Schools should keep a chronology of welfare concerns for each child.",
+                        "description": "Issue model welfare concern forms and chronology guidance to all schools, "
+                        "with training for designated persons.",
+                        "success_measure": "Audit of 15 schools shows chronologies kept.",
+                    },
+                    {
+                        "ref": "1.2", "lead": "Education", "officer": None, "due": 14, "status": IP,
+                        "themes": ["policies"],
+                        "recommendation": "School staff should understand the threshold for referral.",
+                        "description": "Run twilight training in every school cluster on the threshold for "
+                        "referral to children's social care.",
+                        "success_measure": "Every school has sent at least one member of staff; evaluations "
+                        "collected.",
+                        "updates": [
+                            (21, "education", NS, IP, "Sessions held in five of eight clusters."),
+                        ],
+                    },
+                    {
+                        "ref": "2.1", "lead": "Education", "officer": "education", "due": 140, "status": NS,
+                        "themes": [],
+                        "recommendation": "Governing bodies should monitor safeguarding in their schools.",
+                        "description": "Train nominated safeguarding governors and provide a template annual "
+                        "safeguarding report for governing bodies.",
+                        "success_measure": "An annual safeguarding report received from every governing body.",
+                    },
+                ],
+            },
+            {
+                "agency": "Health",
+                "title": "Northbridge Health NHS Trust IMR action plan",
+                "description": "Actions from the health individual management review.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "Health", "officer": "health", "due": -35, "status": DONE,
+                        "themes": [],
+                        "recommendation": "School nurses should record every injury a school reports to them.",
+                        "description": "Introduce a body map and injury recording template in the school "
+                        "nursing record.",
+                        "success_measure": "Audit of 20 records shows body maps completed.",
+                    },
+                    {
+                        "ref": "1.2", "lead": "Health", "officer": "health2", "due": 200, "status": NS,
+                        "themes": ["history"],
+                        "recommendation": "School nurses should know a family's history with services.",
+                        "description": "Give school nurses read access to the safeguarding alerts in the child "
+                        "health record.",
+                        "success_measure": "Access live; school nurses confirm its use in an audit.",
+                    },
+                ],
+            },
+        ],
+    },
+    {
+        "reference": "SCR-2009-03",
+        "title": "Child E",
+        "summary": (
+            "A baby of seven weeks was found to have fractured ribs and a fractured arm. Both parents misused "
+            "drugs and the father was under probation supervision; a pre-birth assessment had been requested "
+            "but was not completed before the birth."
+        ),
+        "incident_category": "serious_injury",
+        "status": "awaiting_publication",
+        "commissioned_days_ago": 360,
+        "finalised_days_ago": 120,
+        "published_days_ago": None,
+        "themes": ["prebirth", "substance", "male", "history"],
+        "plans": [
+            {
+                "agency": None,
+                "title": "Overview report action plan",
+                "description": "Multi-agency recommendations of the overview report for Child E.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "LSCB", "officer": "lscb", "due": 30, "status": IP,
+                        "themes": ["prebirth"],
+                        "recommendation": "The Board should monitor the use of the pre-birth assessment protocol.",
+                        "description": "Add a quarterly report of pre-birth referrals and completed assessments "
+                        "to the Board's performance dataset.",
+                        "success_measure": "Report presented every quarter; 90% of pre-birth assessments "
+                        "completed before 32 weeks of pregnancy.",
+                        "updates": [
+                            (15, "lscb", NS, IP, "Data items agreed with social care and maternity services."),
+                        ],
+                    },
+                    {
+                        "ref": "1.2", "lead": "Health", "officer": "health2", "due": 60, "status": NS,
+                        "themes": ["prebirth", "substance"],
+                        "recommendation": "Maternity services should refer every pregnant woman who misuses drugs "
+                        "for a multi-agency pre-birth assessment.",
+                        "description": "Community midwives refer every pregnant woman misusing drugs to "
+                        "children's social care by 20 weeks of pregnancy on the pre-birth referral form.",
+                        "success_measure": "Audit shows 95% of qualifying pregnancies referred by 20 weeks.",
+                    },
+                    {
+                        "ref": "1.3", "lead": "Probation", "officer": "probation", "due": 10, "status": NS,
+                        "themes": ["prebirth", "male"],
+                        "recommendation": "Expectant fathers under supervision should be part of the pre-birth "
+                        "assessment.",
+                        "description": "Offender managers tell children's social care when an offender under "
+                        "supervision is expecting a child, and contribute to the pre-birth assessment.",
+                        "success_measure": "Every relevant case notified; probation attends pre-birth planning "
+                        "meetings.",
+                    },
+                    {
+                        "ref": "1.4", "lead": "Voluntary", "officer": "voluntary", "due": 85, "status": IP,
+                        "themes": ["substance"],
+                        "recommendation": "Parents who misuse drugs should be supported to stay in treatment.",
+                        "description": "Extend the voluntary sector family support project to visit at home "
+                        "parents in drug treatment who have a baby under one year.",
+                        "success_measure": "40 families supported in the first year, with outcomes recorded.",
+                        "updates": [
+                            (28, "voluntary", NS, IP, "Funding confirmed; two family support workers being "
+                             "recruited."),
+                        ],
+                    },
+                    {
+                        "ref": "1.5", "lead": "Social care", "officer": None, "due": 160, "status": NS,
+                        "themes": ["prebirth"],
+                        "recommendation": "Pre-birth referrals should be allocated promptly.",
+                        "description": "Allocate every pre-birth referral to a qualified social worker within "
+                        "five working days and hold the planning meeting before 32 weeks.",
+                        "success_measure": "Quarterly report shows 90% allocated within five working days.",
+                    },
+                ],
+            },
+            {
+                "agency": "Probation",
+                "title": "Northbridge Probation Service IMR action plan",
+                "description": "Actions from the probation individual management review.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "Probation", "officer": "probation", "due": -30, "status": IP,
+                        "themes": ["history", "male"],
+                        "recommendation": "Offender managers should assess the risk to children in every case.",
+                        "description": "Make the risk-to-children section of the offender assessment mandatory "
+                        "and audit its completion.",
+                        "success_measure": "Audit of 40 assessments shows the section completed in 95%.",
+                        "updates": [
+                            (58, "probation", NS, IP, "Assessment system changed; audit sample being drawn."),
+                            (2, "probation", IP, IP, "Audit delayed by staff absence; now expected next month."),
+                        ],
+                    },
+                    {
+                        "ref": "1.2", "lead": "Probation", "officer": None, "due": 95, "status": NS,
+                        "themes": [],
+                        "recommendation": "Probation staff should attend multi-agency safeguarding training.",
+                        "description": "Ensure every offender manager attends the Board's multi-agency level 2 "
+                        "safeguarding children course.",
+                        "success_measure": "90% of offender managers trained.",
+                    },
+                ],
+            },
+            {
+                "agency": "Health",
+                "title": "Northbridge Health NHS Trust IMR action plan",
+                "description": "Actions from the health individual management review.",
+                "actions": [
+                    {
+                        "ref": "1.1", "lead": "Health", "officer": "health", "due": 12, "status": IP,
+                        "themes": ["substance"],
+                        "recommendation": "The community drug service should consider the children of its clients.",
+                        "description": "Introduce “think family” screening questions at assessment in the "
+                        "community drug service, with referral pathways to children's services.",
+                        "success_measure": "Audit shows children's details recorded for 95% of clients.",
+                        "updates": [
+                            (9, "health", NS, IP, "Questions added to the assessment; staff briefings under way."),
+                        ],
+                    },
+                    {
+                        "ref": "1.2", "lead": "Health", "officer": "health2", "due": 50, "status": CAN,
+                        "themes": ["substance", "prebirth"],
+                        "recommendation": "A specialist midwife for substance misuse in pregnancy should be "
+                        "appointed.",
+                        "description": "Recruit a specialist midwife for substance misuse in pregnancy.",
+                        "success_measure": "Post filled.",
+                        "cancellation_reason": "Funding was not agreed; the sub-committee accepted the referral "
+                        "pathway in action 1.2 of the multi-agency plan instead.",
+                        "updates": [
+                            (26, "member", NS, CAN, "Cancelled: Funding was not agreed; the sub-committee "
+                             "accepted the referral pathway in action 1.2 of the multi-agency plan instead."),
+                        ],
+                    },
+                    {
+                        "ref": "1.3", "lead": "Health", "officer": None, "due": 130, "status": NS,
+                        "themes": ["prebirth"],
+                        "recommendation": "Babies who had a pre-birth assessment should be seen early by a "
+                        "health visitor.",
+                        "description": "Make the new birth visit within 14 days for every baby who had a "
+                        "pre-birth assessment, jointly with the social worker.",
+                        "success_measure": "Audit shows 95% of these new birth visits within 14 days.",
+                    },
+                ],
+            },
+        ],
+    },
+]

@@ -1,0 +1,185 @@
+"""Load the fictional demo data of reviews/demo.py. Safe to run again: it brings the data back to the
+definition without duplicating anything, and leaves unchanged rows untouched."""
+
+import datetime
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Agency, Role, User
+from accounts.validators import DEMO_PASSWORD
+from actionplans import rules
+from actionplans.models import Action, ActionPlan, ProgressUpdate
+from reviews import demo
+from reviews.models import Review, Theme
+
+
+class Command(BaseCommand):
+    help = "Load the fictional demo data (agencies, accounts, reviews, plans, actions). Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when any review exists already."
+        )
+
+    def handle(self, *args, if_empty=False, **options):
+        if not settings.ALLOW_DEMO_DATA:
+            raise CommandError(
+                "Demo data is not allowed here: its accounts have a published password. "
+                "Set ALLOW_DEMO_DATA=true only on a development or demonstration system."
+            )
+        if if_empty and Review.objects.exists():
+            self.stdout.write("Reviews exist already; demo data not loaded (--if-empty).")
+            return
+        self.today = timezone.localdate()
+        self.created = self.updated = 0
+        with transaction.atomic():
+            agencies = self.seed_agencies()
+            users, new_users = self.seed_users(agencies)
+            themes = self.seed_themes()
+            for review_data in demo.REVIEWS:
+                self.seed_review(review_data, agencies, users, themes)
+        self.report(new_users)
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def upsert(self, model, lookup, values, on_create=None):
+        """Find the object by its natural key and bring it to ``values``. It is saved only when created or
+        changed, so a second run leaves even ``updated_at`` alone."""
+        obj = model.objects.filter(**lookup).first()
+        created = obj is None
+        if created:
+            obj = model(**lookup)
+            if on_create:
+                on_create(obj)
+        changed = False
+        for name, value in values.items():
+            if created or getattr(obj, name) != value:
+                setattr(obj, name, value)
+                changed = True
+        if created or changed:
+            obj.full_clean()
+            obj.save()
+        self.created += created
+        self.updated += changed and not created
+        return obj, created
+
+    def seed_agencies(self):
+        return {
+            short: self.upsert(Agency, {"name": name}, {"short_name": short, "kind": kind, "is_active": True})[0]
+            for name, short, kind in demo.AGENCIES
+        }
+
+    def seed_users(self, agencies):
+        users, new = {}, set()
+        for username, first, last, role, agency, job_title in demo.USERS:
+            values = {
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@{demo.EMAIL_DOMAIN}",
+                "role": role,
+                "agency": agencies[agency] if agency else None,
+                "job_title": job_title,
+                "is_active": True,
+                "is_superuser": role == Role.ADMIN,
+            }
+            # The password is set only when the account is created, so a second run keeps its hash.
+            users[username], created = self.upsert(
+                User, {"username": username}, values, on_create=lambda u: u.set_password(DEMO_PASSWORD)
+            )
+            if created:
+                new.add(username)
+        return users, new
+
+    def seed_themes(self):
+        return {
+            key: self.upsert(Theme, {"name": name}, {"description": description})[0]
+            for key, (name, description) in demo.THEMES.items()
+        }
+
+    def day(self, days_ago):
+        return self.today - datetime.timedelta(days=days_ago) if days_ago is not None else None
+
+    def moment(self, days_ago, index):
+        """A fixed time of day for the index-th progress update: the same on every run of the same day."""
+        at = datetime.time(9 + index % 8, 15)
+        return timezone.make_aware(datetime.datetime.combine(self.day(days_ago), at))
+
+    def seed_review(self, data, agencies, users, themes):
+        author = users[demo.CREATED_BY]
+        review, _ = self.upsert(Review, {"reference": data["reference"]}, {
+            "title": data["title"],
+            "summary": data["summary"],
+            "incident_category": data["incident_category"],
+            "status": data["status"],
+            "commissioned_on": self.day(data["commissioned_days_ago"]),
+            "finalised_on": self.day(data["finalised_days_ago"]),
+            "published_on": self.day(data["published_days_ago"]),
+            "created_by": author,
+        })
+        review.themes.set([themes[key] for key in data["themes"]])
+        for plan_data in data["plans"]:
+            agency = agencies[plan_data["agency"]] if plan_data["agency"] else None
+            kind = ActionPlan.Kind.SINGLE_AGENCY if agency else ActionPlan.Kind.MULTI_AGENCY
+            plan, _ = self.upsert(
+                ActionPlan,
+                {"review": review, "kind": kind, "agency": agency},
+                {"title": plan_data["title"], "description": plan_data["description"], "created_by": author},
+            )
+            for action_data in plan_data["actions"]:
+                self.seed_action(plan, action_data, agencies, users, themes, author)
+
+    def seed_action(self, plan, data, agencies, users, themes, author):
+        updates = data.get("updates", [])
+        changes = [self.moment(days_ago, i) for i, (days_ago, _, before, after, _) in enumerate(updates)
+                   if before != after]
+        action, _ = self.upsert(Action, {"plan": plan, "reference": data["ref"]}, {
+            "recommendation": data["recommendation"],
+            "description": data["description"],
+            "lead_agency": agencies[data["lead"]],
+            "responsible_officer": users[data["officer"]] if data["officer"] else None,
+            "target_date": self.today + datetime.timedelta(days=data["due"]),
+            "success_measure": data["success_measure"],
+            "status": data["status"],
+            "status_changed_at": changes[-1] if changes else None,
+            "cancellation_reason": data.get("cancellation_reason", ""),
+            "created_by": author,
+        })
+        action.themes.set([themes[key] for key in data["themes"]])
+        for i, (days_ago, username, before, after, note) in enumerate(updates):
+            update, _ = self.upsert(
+                ProgressUpdate,
+                {"action": action, "note": note},
+                {"author": users[username], "status_before": before, "status_after": after},
+            )
+            # created_at is auto_now_add; date the entry as the story has it.
+            ProgressUpdate.objects.filter(pk=update.pk).update(created_at=self.moment(days_ago, i))
+
+    # --- reporting ----------------------------------------------------------------------------
+
+    def report(self, new_users):
+        actions = Action.objects.all()
+        figures = rules.figures_for(actions, self.today)
+        write = self.stdout.write
+        write(self.style.SUCCESS(
+            f"Demo data loaded: {self.created} objects created, {self.updated} brought back to the demo definition, "
+            "the rest unchanged."
+        ))
+        write(
+            f"Agencies: {Agency.objects.count()}  users: {User.objects.count()}  themes: {Theme.objects.count()}  "
+            f"reviews: {Review.objects.count()}  plans: {ActionPlan.objects.count()}  "
+            f"actions: {figures.total}  progress updates: {ProgressUpdate.objects.count()}"
+        )
+        by_status = {s: actions.filter(status=s).count() for s in rules.Status}
+        write("Actions by status: " + ", ".join(f"{s.label.lower()} {n}" for s, n in by_status.items()))
+        write(
+            f"Overdue: {figures.overdue}  due within {rules.DUE_SOON_DAYS} days: {figures.due_soon}  "
+            f"completion: {figures.completion}%  compliance: {figures.compliance}%"
+        )
+        write(f"Demo accounts (password “{DEMO_PASSWORD}”):")
+        for username, first, last, role, agency, _ in demo.USERS:
+            where = f", {agency}" if agency else ""
+            new = "  (new)" if username in new_users else ""
+            write(f"  {username:<12} {first} {last} — {Role(role).label}{where}{new}")
