@@ -21,21 +21,22 @@ def _officers(request):
 class ActionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="search")
     review = django_filters.ModelChoiceFilter(
-        field_name="plan__review", queryset=Review.objects.order_by("reference"), label="Review"
+        field_name="plan__review", queryset=Review.objects.order_by("reference"), label="Review", empty_label="Any review"
     )
-    plan = django_filters.ModelChoiceFilter(queryset=_plans, label="Action plan")
-    lead_agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label="Lead agency")
-    status = django_filters.ChoiceFilter(choices=rules.Status.choices, label="Status")
-    theme = django_filters.ModelChoiceFilter(field_name="themes", queryset=Theme.objects.all(), label="Theme")
-    responsible_officer = django_filters.ModelChoiceFilter(queryset=_officers, label="Responsible officer")
+    plan = django_filters.ModelChoiceFilter(queryset=_plans, label="Action plan", empty_label="Any plan")
+    lead_agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label="Lead agency", empty_label="Any agency")
+    status = django_filters.ChoiceFilter(choices=rules.Status.choices, label="Status", empty_label="Any status")
+    theme = django_filters.ModelChoiceFilter(field_name="themes", queryset=Theme.objects.all(), label="Theme", empty_label="Any theme")
+    responsible_officer = django_filters.ModelChoiceFilter(queryset=_officers, label="Responsible officer", empty_label="Anyone")
     overdue = django_filters.ChoiceFilter(
-        choices=[("yes", "Overdue only"), ("no", "Not overdue")], method="filter_overdue", label="Overdue"
+        choices=[("yes", "Overdue only"), ("no", "Not overdue")], method="filter_overdue", label="Overdue", empty_label="Overdue or not"
     )
-    brag = django_filters.ChoiceFilter(choices=rules.Brag.choices, method="filter_brag", label="BRAG rating")
+    brag = django_filters.ChoiceFilter(choices=rules.Brag.choices, method="filter_brag", label="BRAG rating", empty_label="Any rating")
     ordering = django_filters.OrderingFilter(
         fields=[("target_date", "target_date"), ("plan__review__reference", "review")],
-        field_labels={"target_date": "Target date", "plan__review__reference": "Review"},
+        field_labels={"target_date": "Target date", "plan__review__reference": "Review reference"},
         label="Sort by",
+        empty_label="Target date, earliest first",
     )
 
     class Meta:
