@@ -4,6 +4,7 @@ from django import forms
 from django.urls import reverse
 
 from accounts.models import Agency, Role, User
+from audit.forms import StaleEditGuard
 from actionplans.models import Action, ActionPlan
 from reviews.forms import DateInput
 
@@ -14,7 +15,7 @@ def _helper(label):
     return helper
 
 
-class ActionPlanForm(forms.ModelForm):
+class ActionPlanForm(StaleEditGuard, forms.ModelForm):
     class Meta:
         model = ActionPlan
         fields = ["kind", "agency", "title", "description"]
@@ -42,7 +43,7 @@ class ActionPlanForm(forms.ModelForm):
         return cleaned
 
 
-class ActionForm(forms.ModelForm):
+class ActionForm(StaleEditGuard, forms.ModelForm):
     class Meta:
         model = Action
         fields = [
@@ -84,7 +85,7 @@ class ActionForm(forms.ModelForm):
         return reference
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(StaleEditGuard):
     status = forms.ChoiceField(label="Status")
     note = forms.CharField(
         label="Progress note",
@@ -94,11 +95,15 @@ class ProgressForm(forms.Form):
     )
 
     def __init__(self, *args, action, statuses, **kwargs):
+        self.action = action
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [(s.value, s.label) for s in statuses]
         self.fields["status"].initial = action.status
         self.helper = _helper("Record progress")
         self.helper.form_action = reverse("actionplans:action_progress", args=[action.pk])
+
+    def guarded_object(self):
+        return self.action
 
 
 class CancelForm(forms.Form):

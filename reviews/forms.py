@@ -2,6 +2,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
+from audit.forms import StaleEditGuard
+
 from reviews.models import Review
 
 
@@ -12,7 +14,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class ReviewForm(forms.ModelForm):
+class ReviewForm(StaleEditGuard, forms.ModelForm):
     class Meta:
         model = Review
         fields = [

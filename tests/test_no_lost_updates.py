@@ -1,0 +1,76 @@
+"""Two people edit the same object at once: the second save is refused, and says what changed."""
+
+from django.urls import reverse
+
+from actionplans.models import Action
+from actionplans.rules import Status
+from audit.models import ChangeRecord
+
+
+def action_form_data(action, **changes):
+    data = {
+        "reference": action.reference,
+        "recommendation": action.recommendation,
+        "description": action.description,
+        "lead_agency": action.lead_agency_id,
+        "responsible_officer": action.responsible_officer_id or "",
+        "target_date": action.target_date.isoformat(),
+        "success_measure": action.success_measure,
+        "loaded_version": action.updated_at.isoformat(),
+    }
+    return {**data, **changes}
+
+
+def test_the_second_of_two_interleaved_saves_is_refused_and_shows_what_changed(client, world):
+    action = world.multi_action
+    url = reverse("actionplans:action_edit", args=[action.pk])
+    opened_by_first = action_form_data(action)
+    opened_by_second = action_form_data(action)
+
+    client.force_login(world.member)
+    first = client.post(url, {**opened_by_first, "target_date": "2031-03-01"})
+    assert first.status_code == 302
+
+    client.force_login(world.admin)
+    second = client.post(url, {**opened_by_second, "description": "A different plan of work."})
+    assert second.status_code == 200
+    page = second.content.decode()
+    assert "Someone else saved this after you opened it" in page
+    assert "2031-03-01" in page  # the first person's change is shown
+
+    action.refresh_from_db()
+    assert action.target_date.isoformat() == "2031-03-01"  # the first save stands
+    assert action.description != "A different plan of work."  # the second did not overwrite silently
+    assert ChangeRecord.objects.filter(object_id=action.pk, actor=world.admin).count() == 0
+
+    # Having read the message, the second person saves again on purpose: now it goes through.
+    retry = {**opened_by_second, "description": "A different plan of work.", "target_date": "2031-03-01"}
+    retry["loaded_version"] = second.context["form"]["loaded_version"].value()
+    assert client.post(url, retry).status_code == 302
+    action.refresh_from_db()
+    assert action.description == "A different plan of work."
+
+
+def test_a_form_without_its_version_is_refused(client, world):
+    action = world.multi_action
+    data = action_form_data(action, description="Changed blind")
+    del data["loaded_version"]
+    client.force_login(world.member)
+    response = client.post(reverse("actionplans:action_edit", args=[action.pk]), data)
+    assert response.status_code == 200
+    action.refresh_from_db()
+    assert action.description != "Changed blind"
+
+
+def test_a_stale_status_change_is_refused(client, world):
+    action = world.multi_action
+    url = reverse("actionplans:action_progress", args=[action.pk])
+    loaded = action.updated_at.isoformat()
+    client.force_login(world.agency_user)
+    done = {"status": Status.COMPLETED, "note": "All done.", "loaded_version": loaded}
+    assert client.post(url, done).status_code == 302
+    stale = {"status": Status.NOT_STARTED, "note": "Not started yet.", "loaded_version": loaded}
+    response = client.post(url, stale)
+    assert response.status_code == 400
+    assert Action.objects.get(pk=action.pk).status == Status.COMPLETED
+    assert action.progress_updates.count() == 1
