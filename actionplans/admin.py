@@ -1,8 +1,8 @@
 from django.contrib import admin
 
+from actionplans.models import Action, ActionPlan, ProgressUpdate
 from actionplans.services import ACTION_FIELDS, PLAN_FIELDS
 from audit.admin import AuditedAdmin
-from actionplans.models import Action, ActionPlan, ProgressUpdate
 
 
 @admin.register(ActionPlan)

@@ -4,8 +4,8 @@ from django import forms
 from django.urls import reverse
 
 from accounts.models import Agency, Role, User
-from audit.forms import StaleEditGuard
 from actionplans.models import Action, ActionPlan
+from audit.forms import StaleEditGuard
 from reviews.forms import DateInput
 
 

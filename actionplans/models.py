@@ -125,14 +125,13 @@ class Action(models.Model):
 
     def clean(self):
         errors = {}
-        plan, agency, officer = self.plan if self.plan_id else None, self.lead_agency, None
-        if self.responsible_officer_id:
-            officer = self.responsible_officer
+        plan = self.plan if self.plan_id else None
+        officer = self.responsible_officer if self.responsible_officer_id else None
         if plan and plan.is_single_agency and self.lead_agency_id and self.lead_agency_id != plan.agency_id:
             errors["lead_agency"] = f"Actions in {plan.agency}'s own plan are led by {plan.agency}."
         if officer and self.lead_agency_id and officer.agency_id != self.lead_agency_id:
             errors["responsible_officer"] = (
-                f"{officer} works for {officer.agency or 'no agency'}, not the lead agency {agency}. "
+                f"{officer} works for {officer.agency or 'no agency'}, not the lead agency {self.lead_agency}. "
                 "Choose an officer of the lead agency or leave it empty."
             )
         if errors:

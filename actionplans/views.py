@@ -11,6 +11,7 @@ from actionplans import rules, services
 from actionplans.filters import ActionFilter
 from actionplans.forms import ActionForm, ActionPlanForm, CancelForm, ProgressForm
 from audit.services import history_of
+from scrsystem.http import posted
 
 LIST_RELATED = ("plan__review", "plan__agency", "lead_agency", "responsible_officer")
 
@@ -47,7 +48,7 @@ def my_actions(request):
 @require_http_methods(["GET", "POST"])
 def plan_create(request, review_pk):
     review = access.get_review(request.user, review_pk, Need.CHANGE)
-    form = ActionPlanForm(request.POST or None, review=review, submit_label="Add plan")
+    form = ActionPlanForm(posted(request), review=review, submit_label="Add plan")
     if request.method == "POST" and form.is_valid():
         plan = services.plan_create(form=form, actor=request.user)
         messages.success(request, f"Action plan “{plan.title}” added. Now add its actions.")
@@ -71,7 +72,7 @@ def plan_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, pk):
     plan = access.get_plan(request.user, pk, Need.CHANGE)
-    form = ActionPlanForm(request.POST or None, instance=plan, review=plan.review)
+    form = ActionPlanForm(posted(request), instance=plan, review=plan.review)
     if request.method == "POST" and form.is_valid():
         services.plan_update(form=form, actor=request.user)
         messages.success(request, "Action plan saved.")
@@ -84,7 +85,7 @@ def plan_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def action_create(request, plan_pk):
     plan = access.get_plan(request.user, plan_pk, Need.CHANGE)
-    form = ActionForm(request.POST or None, plan=plan, submit_label="Add action")
+    form = ActionForm(posted(request), plan=plan, submit_label="Add action")
     if request.method == "POST" and form.is_valid():
         action = services.action_create(form=form, actor=request.user)
         messages.success(request, f"Action {action.reference} added to {plan.title}.")
@@ -111,7 +112,7 @@ def action_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def action_edit(request, pk):
     action = access.get_action(request.user, pk, Need.CHANGE)
-    form = ActionForm(request.POST or None, instance=action, plan=action.plan)
+    form = ActionForm(posted(request), instance=action, plan=action.plan)
     if request.method == "POST" and form.is_valid():
         services.action_update(form=form, actor=request.user)
         messages.success(request, f"Action {action.reference} saved.")
@@ -144,7 +145,7 @@ def action_cancel(request, pk):
     action = access.get_action(request.user, pk, Need.CHANGE)
     if not access.can_cancel(request.user, action):
         raise PermissionDenied("A verified or already cancelled action cannot be cancelled.")
-    form = CancelForm(request.POST or None)
+    form = CancelForm(posted(request))
     if request.method == "POST" and form.is_valid():
         services.action_cancel(action=action, actor=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, f"Action {action.reference} cancelled. It no longer counts in any percentage.")

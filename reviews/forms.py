@@ -3,7 +3,6 @@ from crispy_forms.layout import Submit
 from django import forms
 
 from audit.forms import StaleEditGuard
-
 from reviews.models import Review
 
 

@@ -7,6 +7,7 @@ from accounts.access import Need
 from actionplans import rules
 from reviews import selectors, services
 from reviews.forms import ReviewForm
+from scrsystem.http import posted
 
 
 def review_list(request):
@@ -35,7 +36,7 @@ def review_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def review_create(request):
     access.require_change_reviews(request.user)
-    form = ReviewForm(request.POST or None, submit_label="Create review")
+    form = ReviewForm(posted(request), submit_label="Create review")
     if request.method == "POST" and form.is_valid():
         review = services.review_create(form=form, actor=request.user)
         messages.success(request, f"Review {review.reference} created. Add its action plans below.")
@@ -46,7 +47,7 @@ def review_create(request):
 @require_http_methods(["GET", "POST"])
 def review_edit(request, pk):
     review = access.get_review(request.user, pk, Need.CHANGE)
-    form = ReviewForm(request.POST or None, instance=review)
+    form = ReviewForm(posted(request), instance=review)
     if request.method == "POST" and form.is_valid():
         services.review_update(form=form, actor=request.user)
         messages.success(request, f"Review {review.reference} saved.")
