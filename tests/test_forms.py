@@ -418,7 +418,7 @@ def test_member_creates_a_review_with_plans_and_an_action_with_themes_and_edits_
     assert list(action.themes.all()) == [second_theme]
     changed = records_for(action).last()
     assert changed.verb == ChangeRecord.Verb.CHANGED and changed.actor == world.member
-    assert changed.changes["target date"] == ["2027-03-31", "2027-06-30"]
+    assert changed.changes["target date"] == ["31 Mar 2027", "30 Jun 2027"]
     assert changed.changes["themes"] == ["Engaging male partners, Information sharing", "Information sharing"]
     assert changed.changes["responsible officer"][0] == "—"
     assert "what will be done" not in changed.changes  # unchanged fields are not recorded

@@ -1,0 +1,165 @@
+"""Every change to a review, plan or action is recorded, and the record is tamper-evident."""
+
+import contextlib
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import CommandError, call_command
+from django.db.models.signals import post_save
+from django.urls import reverse
+
+from actionplans.models import Action, ActionPlan
+from actionplans.rules import Status
+from audit.models import ChangeRecord
+from reviews.models import Review
+
+AUDITED = (Review, ActionPlan, Action)
+
+
+@contextlib.contextmanager
+def saves_must_be_recorded():
+    """Fail if any audited object saved inside the block has no change record written inside the block."""
+    saved = set()
+
+    def remember(sender, instance, **kwargs):
+        saved.add((ContentType.objects.get_for_model(sender).pk, instance.pk))
+
+    for model in AUDITED:
+        post_save.connect(remember, sender=model, weak=False, dispatch_uid=f"audit-test-{model.__name__}")
+    newest = ChangeRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    try:
+        yield saved
+    finally:
+        for model in AUDITED:
+            post_save.disconnect(sender=model, dispatch_uid=f"audit-test-{model.__name__}")
+    recorded = set(ChangeRecord.objects.filter(id__gt=newest).values_list("content_type_id", "object_id"))
+    assert saved, "the write saved nothing: the test would prove nothing"
+    assert saved <= recorded, f"saved without a change record: {saved - recorded}"
+
+
+def review_data(**changes):
+    data = {
+        "reference": "SCR-2031-01",
+        "title": "Child Z",
+        "incident_category": Review.IncidentCategory.NEGLECT,
+        "status": Review.Status.COMMISSIONED,
+        "commissioned_on": "2031-01-10",
+    }
+    return {**data, **changes}
+
+
+def action_data(action, **changes):
+    data = {
+        "reference": action.reference,
+        "recommendation": action.recommendation,
+        "description": action.description,
+        "lead_agency": action.lead_agency_id,
+        "responsible_officer": action.responsible_officer_id or "",
+        "target_date": action.target_date.isoformat(),
+        "success_measure": action.success_measure,
+        "loaded_version": action.updated_at.isoformat(),
+    }
+    return {**data, **changes}
+
+
+def write_paths(world):
+    """(who, url, data) for every way the application changes a review, plan or action."""
+    review, plan, action = world.review, world.multi_plan, world.multi_action
+    return [
+        ("member", reverse("reviews:create"), review_data()),
+        ("member", reverse("reviews:edit", args=[review.pk]), review_data(
+            reference=review.reference, title="Child Y", loaded_version=review.updated_at.isoformat())),
+        ("member", reverse("reviews:plan_create", args=[world.review.pk]), {
+            "kind": ActionPlan.Kind.SINGLE_AGENCY, "agency": world.board.pk, "title": "Board plan"}),
+        ("member", reverse("actionplans:plan_edit", args=[plan.pk]), {
+            "kind": plan.kind, "title": "Renamed plan", "loaded_version": plan.updated_at.isoformat()}),
+        ("member", reverse("actionplans:action_create", args=[plan.pk]), action_data(action, reference="7.7")),
+        ("member", reverse("actionplans:action_edit", args=[action.pk]), action_data(action, target_date="2031-04-01")),
+        ("police", reverse("actionplans:action_progress", args=[action.pk]), {
+            "status": Status.COMPLETED, "note": "Done.", "loaded_version": action.updated_at.isoformat()}),
+        ("member", reverse("actionplans:action_cancel", args=[world.police_action.pk]), {"reason": "No longer needed."}),
+    ]
+
+
+@pytest.mark.parametrize("index", range(8))
+def test_every_write_path_of_the_application_leaves_a_change_record(client, world, index):
+    who, url, data = write_paths(world)[index]
+    client.force_login(getattr(world, {"member": "member", "police": "agency_user"}[who]))
+    with saves_must_be_recorded():
+        response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def test_admin_edits_leave_change_records_too(client, world):
+    action = world.multi_action
+    client.force_login(world.admin)
+    url = reverse("admin:actionplans_action_change", args=[action.pk])
+    data = {
+        "plan": action.plan_id,
+        "reference": action.reference,
+        "recommendation": action.recommendation,
+        "description": "Changed in the admin site.",
+        "lead_agency": action.lead_agency_id,
+        "responsible_officer": action.responsible_officer_id,
+        "target_date": action.target_date.isoformat(),
+        "success_measure": action.success_measure,
+        "status": action.status,
+        "cancellation_reason": "",
+        "progress_updates-TOTAL_FORMS": "0",
+        "progress_updates-INITIAL_FORMS": "0",
+        "progress_updates-MIN_NUM_FORMS": "0",
+        "progress_updates-MAX_NUM_FORMS": "1000",
+    }
+    with saves_must_be_recorded():
+        response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    record = ChangeRecord.objects.filter(object_id=action.pk, actor=world.admin).get()
+    assert record.changes["what will be done"][1] == "Changed in the admin site."
+
+
+def test_the_action_page_tells_its_history_in_plain_words(client, world):
+    action = world.multi_action
+    action.target_date = action.target_date.replace(year=2030, month=3, day=1)
+    action.save()
+    action.refresh_from_db()
+    client.force_login(world.member)
+    client.post(reverse("actionplans:action_edit", args=[action.pk]), action_data(action, target_date="2030-04-01"))
+    page = client.get(action.get_absolute_url()).content.decode()
+    assert f"Target date changed from 1 Mar 2030 to 1 Apr 2030 by {world.member}" in page
+
+
+def _three_records(client, world):
+    client.force_login(world.member)
+    for title in ("Child P", "Child Q", "Child R"):
+        review = Review.objects.get(pk=world.review.pk)
+        client.post(reverse("reviews:edit", args=[review.pk]), review_data(
+            reference=review.reference, title=title, loaded_version=review.updated_at.isoformat()))
+    records = list(ChangeRecord.objects.order_by("id"))
+    assert len(records) == 3
+    return records
+
+
+def test_an_untouched_chain_verifies(client, world):
+    _three_records(client, world)
+    call_command("verify_audit_chain")
+
+
+def test_an_altered_record_is_reported_as_the_first_broken_link(client, world):
+    first, second, third = _three_records(client, world)
+    ChangeRecord.objects.filter(pk=second.pk).update(changes={"title": ["Child P", "Someone else"]})
+    with pytest.raises(CommandError, match=f"record #{second.pk} .*altered"):
+        call_command("verify_audit_chain")
+
+
+def test_a_removed_record_breaks_the_chain(client, world):
+    first, second, third = _three_records(client, world)
+    ChangeRecord.objects.filter(pk=second.pk).delete()
+    with pytest.raises(CommandError, match=f"record #{third.pk} .*removed or inserted"):
+        call_command("verify_audit_chain")
+
+
+def test_removing_the_newest_record_is_noticed(client, world):
+    *_, third = _three_records(client, world)
+    ChangeRecord.objects.filter(pk=third.pk).delete()
+    with pytest.raises(CommandError, match="newest records are missing"):
+        call_command("verify_audit_chain")
