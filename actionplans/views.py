@@ -11,6 +11,7 @@ from actionplans import rules, services
 from actionplans.filters import ActionFilter
 from actionplans.forms import ActionForm, ActionPlanForm, CancelForm, ProgressForm
 from audit.services import history_of
+from reminders.selectors import reminder_items_of_action
 from scrsystem.http import posted
 
 LIST_RELATED = ("plan__review", "plan__agency", "lead_agency", "responsible_officer")
@@ -102,6 +103,7 @@ def action_detail(request, pk):
         "themes": action.themes.all(),
         "updates": action.progress_updates.select_related("author"),
         "history": history_of(action),
+        "reminder_items": reminder_items_of_action(action),
         "progress_form": ProgressForm(action=action, statuses=statuses) if statuses else None,
         "can_change": access.can_change_reviews(request.user),
         "can_cancel": access.can_cancel(request.user, action),

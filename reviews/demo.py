@@ -8,6 +8,8 @@ Conventions:
 - agencies are referred to by ``short_name``, users by ``username`` and themes by their key in THEMES;
 - dates are day offsets from today (negative = in the past), so the demo stays coherent whenever it is loaded:
   review dates are ``*_days_ago``, action ``due`` is the target date's offset from today;
+- some open actions are due or overdue by exactly a reminder offset (1, 7, 8, 22, 28, 30 days), so that
+  the demo's first reminder run (``make run`` starts one) e-mails their officers, agencies and the sub-committee;
 - a progress update is ``(days_ago, author, status_before, status_after, note)``, oldest first;
   the last update of an action ends in the action's status.
 """
@@ -222,7 +224,7 @@ REVIEWS = [
                         ],
                     },
                     {
-                        "ref": "2.1", "lead": "Police", "officer": None, "due": -10, "status": IP,
+                        "ref": "2.1", "lead": "Police", "officer": None, "due": -8, "status": IP,
                         "themes": ["household"],
                         "recommendation": "Police should share information about domestic incidents promptly "
                         "with children's social care and health.",
@@ -471,7 +473,7 @@ REVIEWS = [
                         "decision recorded in each.",
                     },
                     {
-                        "ref": "1.2", "lead": "Social care", "officer": "socialcare2", "due": -3, "status": IP,
+                        "ref": "1.2", "lead": "Social care", "officer": "socialcare2", "due": -1, "status": IP,
                         "themes": ["substance"],
                         "recommendation": "Supervision should challenge drift in child protection cases.",
                         "description": "Introduce a monthly case supervision record that reviews drift and "
@@ -581,7 +583,7 @@ REVIEWS = [
                         ],
                     },
                     {
-                        "ref": "1.4", "lead": "Social care", "officer": None, "due": -21, "status": NS,
+                        "ref": "1.4", "lead": "Social care", "officer": None, "due": -22, "status": NS,
                         "themes": ["substance"],
                         "recommendation": "Assessments should consider drug misuse by any adult in the household.",
                         "description": "Train social workers, with the drug and alcohol action team, to assess "
@@ -921,7 +923,7 @@ REVIEWS = [
                 "description": "Actions from the probation individual management review.",
                 "actions": [
                     {
-                        "ref": "1.1", "lead": "Probation", "officer": "probation", "due": -30, "status": IP,
+                        "ref": "1.1", "lead": "Probation", "officer": "probation", "due": -28, "status": IP,
                         "themes": ["history", "male"],
                         "recommendation": "Offender managers should assess the risk to children in every case.",
                         "description": "Make the risk-to-children section of the offender assessment mandatory "

@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scrsystem.settings")
 
@@ -8,5 +9,19 @@ app = Celery("scrsystem")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The beat schedule lives here, in one place, as periodic jobs are added.
-app.conf.beat_schedule = {}
+
+
+@app.on_after_configure.connect
+def _beat_schedule(sender, **kwargs):
+    """The beat schedule lives here, in one place. Times are in CELERY_TIMEZONE (the TIME_ZONE setting).
+
+    It is set once the configuration is read, because the times come from Django's settings.
+    """
+    from django.conf import settings
+
+    sender.conf.beat_schedule = {
+        "send-reminders": {
+            "task": "reminders.tasks.send_reminders",
+            "schedule": crontab(hour=settings.REMINDER_HOUR, minute=settings.REMINDER_MINUTE),
+        },
+    }

@@ -6,6 +6,7 @@ instead of silently becoming ``False`` or a default.
 """
 
 import os
+import urllib.parse
 import zoneinfo
 
 import environ
@@ -95,3 +96,31 @@ def get_email(name):
         return environ.Env.email_url_config(value)
     except Exception as exc:
         raise ImproperlyConfigured(f"{name} could not be read: {exc}") from None
+
+
+def get_int_list(name, default, *, minimum=None, maximum=None):
+    """Comma-separated whole numbers, e.g. ``30,7,1``; each is checked against the bounds."""
+    value = _raw(name)
+    if value is None:
+        return list(default)
+    numbers = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            number = int(item)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={value!r}: {item!r} is not a whole number.") from None
+        if minimum is not None and number < minimum or maximum is not None and number > maximum:
+            raise ImproperlyConfigured(f"{name}={value!r}: {number} must be between {minimum} and {maximum}.")
+        numbers.append(number)
+    return numbers
+
+
+def get_http_url(name, default):
+    """An absolute http(s) URL without a trailing slash, e.g. for links in e-mails."""
+    value = get_str(name, default)
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an http:// or https:// URL (e.g. https://scr.example.org).")
+    return value.rstrip("/")

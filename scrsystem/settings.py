@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "audit",
     "reviews",
     "actionplans",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,23 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
+# Beat keeps its schedule state under var/, beside the embedded broker's queue.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+
+# Reminders (reminders/): who is written to, on which days and when; README "Reminders".
+REMINDER_DUE_SOON_DAYS = sorted(
+    set(env.get_int_list("REMINDER_DUE_SOON_DAYS", [30, 7, 1], minimum=1, maximum=365)), reverse=True
+)
+REMINDER_OVERDUE_REPEAT_DAYS = env.get_int("REMINDER_OVERDUE_REPEAT_DAYS", 7, minimum=1, maximum=365)
+REMINDER_ESCALATION_DAYS = env.get_int("REMINDER_ESCALATION_DAYS", 28, minimum=1, maximum=3650)
+REMINDER_EVIDENCE_WAITING_DAYS = env.get_int("REMINDER_EVIDENCE_WAITING_DAYS", 14, minimum=1, maximum=365)
+REMINDER_EVIDENCE_DIGEST_WEEKDAY = env.get_int("REMINDER_EVIDENCE_DIGEST_WEEKDAY", 1, minimum=1, maximum=7)
+REMINDER_HOUR = env.get_int("REMINDER_HOUR", 7, minimum=0, maximum=23)
+REMINDER_MINUTE = env.get_int("REMINDER_MINUTE", 0, minimum=0, maximum=59)
+REMINDER_CLAIM_TIMEOUT = env.get_int("REMINDER_CLAIM_TIMEOUT", 1800, minimum=1, maximum=86400)
+REMINDER_MAX_ATTEMPTS = env.get_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
+REMINDER_RETRY_BACKOFF = env.get_int("REMINDER_RETRY_BACKOFF", 60, minimum=1, maximum=86400)
+SITE_URL = env.get_http_url("SITE_URL", "http://127.0.0.1:8000")
 
 # Demo data (manage.py seed_demo) is allowed only where the demo accounts are safe to exist.
 ALLOW_DEMO_DATA = env.get_bool("ALLOW_DEMO_DATA", DEBUG)

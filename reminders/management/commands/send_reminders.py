@@ -1,0 +1,44 @@
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from actionplans import rules
+from reminders import services
+from reminders.models import Kind
+
+
+def _date(value):
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--date {value!r} is not a date like 2026-03-31.") from None
+
+
+class Command(BaseCommand):
+    help = "Send the day's reminder e-mails exactly once (the same function the scheduled Celery task runs)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", type=str, help="The day to act as “today”, YYYY-MM-DD (default: today).")
+        parser.add_argument("--dry-run", action="store_true", help="Print who would get what; send and record nothing.")
+
+    def handle(self, *args, date=None, dry_run=False, **options):
+        day = _date(date) if date else rules.today()
+        if dry_run:
+            self.print_plan(day)
+            return
+        outcome = services.send_reminders(on=day)
+        style = self.style.SUCCESS if not (outcome.failed or outcome.gave_up) else self.style.WARNING
+        self.stdout.write(style(str(outcome)))
+
+    def print_plan(self, day):
+        planned = services.plan_reminders(on=day)
+        self.stdout.write(f"Dry run for {day:%Y-%m-%d}: {len(planned)} e-mails would be sent; nothing is sent or recorded.")
+        for p in planned:
+            address = p.recipient.email or "NO E-MAIL ADDRESS: would not be sent"
+            self.stdout.write(f"{p.recipient} <{address}>: {Kind(p.kind).label}, {len(p.items)} item(s)")
+            for item in p.items:
+                self.stdout.write(
+                    f"  - {Kind(item.kind).label}: {item.action.plan.review.reference} "
+                    f"({services.plan_label(item.action.plan)}) action {item.action.reference}, "
+                    f"target {item.action.target_date:%Y-%m-%d}, {services.days_text(item)}"
+                )

@@ -1,0 +1,98 @@
+"""The reminder log: one row per (recipient, kind of e-mail, day), claimed before the e-mail is sent.
+
+The unique constraint on (recipient, kind, day) is what makes the job send exactly once: whichever worker
+inserts the row first owns it; every other run, at the same time or later, finds it there and sends nothing.
+See README, "Reminders".
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Kind(models.TextChoices):
+    """What a reminder is about. ``DIGEST`` is only a kind of e-mail: it gathers the other kinds."""
+
+    DIGEST = "digest", "Daily digest"
+    DUE_SOON = "due_soon", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+    ESCALATION = "escalation", "Escalation"
+    EVIDENCE_WAITING = "evidence_waiting", "Evidence waiting for a decision"
+
+
+class Reminder(models.Model):
+    """One e-mail to one person for one day: claimed, then sent or failed. Never deleted."""
+
+    class Status(models.TextChoices):
+        CLAIMED = "claimed", "Claimed (being sent or waiting to be retried)"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    day = models.DateField(help_text="The day the reminder is for: the job's “today”.")
+    email = models.EmailField(help_text="The address it was sent to.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CLAIMED)
+    attempts = models.PositiveSmallIntegerField(default=1, help_text="Sending attempts started, this one included.")
+    claimed_at = models.DateTimeField()
+    retry_after = models.DateTimeField(
+        help_text="While claimed: when another run may take it over (the claim timed out or a retry is due)."
+    )
+    claim_token = models.UUIDField(null=True, blank=True, editable=False, help_text="The run that holds it.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="The last error, if sending failed.")
+    actions = models.ManyToManyField("actionplans.Action", through="ReminderItem", related_name="reminders")
+
+    class Meta:
+        ordering = ["-day", "recipient_id", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "day"], name="one_reminder_per_recipient_kind_day"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "retry_after"]),
+            models.Index(fields=["day"]),
+            models.Index(fields=["claim_token"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.recipient} on {self.day:%Y-%m-%d} ({self.status})"
+
+
+class ReminderItem(models.Model):
+    """One thing an e-mail reminds of: an action at a number of days, or (for consultants) evidence waiting."""
+
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=20, choices=[c for c in Kind.choices if c[0] != Kind.DIGEST])
+    action = models.ForeignKey(
+        "actionplans.Action", on_delete=models.PROTECT, related_name="reminder_items", null=True, blank=True
+    )
+    days = models.IntegerField(help_text="Days left (due soon), days overdue, or days the evidence has waited.")
+
+    class Meta:
+        ordering = ["reminder_id", "kind", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.action or ''} ({self.days} days)"
+
+
+class ReminderPreference(models.Model):
+    """How a person wants their reminders. Without a row, the defaults apply (one e-mail a day, all kinds)."""
+
+    class Delivery(models.TextChoices):
+        DIGEST = "digest", "Daily digest: one e-mail a day with everything that needs me"
+        SEPARATE = "separate", "Separate e-mails: one for each kind of reminder (due soon, overdue, escalation)"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference"
+    )
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.DIGEST)
+    due_soon = models.BooleanField(
+        "remind me before target dates",
+        default=True,
+        help_text="Due-soon reminders only. Overdue and escalation reminders are always sent.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Reminder preferences of {self.user}"
