@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import Agency, User
+from accounts.models import Agency, SecurityEvent, User
 
 
 @admin.register(Agency)
@@ -25,3 +25,23 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "first_name", "last_name", "email", "role", "agency", "password1", "password2")}),
     )
     readonly_fields = ["last_login", "date_joined"]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """Read-only: sign-ins, failures, lock-outs and refusals."""
+
+    list_display = ["at", "kind", "user", "username", "ip_address", "path", "detail"]
+    list_filter = ["kind"]
+    search_fields = ["username", "user__username", "ip_address", "path"]
+    list_select_related = ["user"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

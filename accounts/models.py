@@ -108,3 +108,31 @@ class User(AbstractUser):
     @property
     def is_administrator(self):
         return self.role == Role.ADMIN or self.is_superuser
+
+
+class SecurityEvent(models.Model):
+    """Sign-ins, failures, lock-outs and refusals, for the board's auditors. Never holds a password or session key."""
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        LOCKED_OUT = "locked_out", "Locked out after repeated failures"
+        SIGNED_OUT = "signed_out", "Signed out"
+        SESSION_EXPIRED = "session_expired", "Session expired"
+        ACCESS_REFUSED = "access_refused", "Access refused"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+
+    kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    username = models.CharField(max_length=150, blank=True, help_text="The name given, for failed sign-ins.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.user or self.username or 'anonymous'} at {self.at:%Y-%m-%d %H:%M}"

@@ -5,6 +5,7 @@ Without any of them set, the application runs on embedded defaults: SQLite and
 files under ``var/``, a file-based e-mail outbox and a Celery broker that needs no server.
 """
 
+import datetime
 import secrets
 from pathlib import Path
 
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -63,8 +65,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.AccessRefusalLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "scrsystem.urls"
@@ -95,6 +101,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -128,6 +138,22 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 SESSION_COOKIE_HTTPONLY = True
+# Sessions end after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after sign-in.
+SESSION_IDLE_MINUTES = env.get_int("SESSION_IDLE_MINUTES", 30, minimum=1, maximum=24 * 60)
+SESSION_MAX_HOURS = env.get_int("SESSION_MAX_HOURS", 12, minimum=1, maximum=24 * 7)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+
+# Brute force: LOGIN_FAILURE_LIMIT failures for one account, or from one address, mean 429 responses
+# for LOGIN_COOLOFF_MINUTES (django-axes). X-Forwarded-For counts only behind TRUSTED_PROXY_COUNT proxies.
+TRUSTED_PROXY_COUNT = env.get_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
+AXES_FAILURE_LIMIT = env.get_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.get_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1, maximum=24 * 60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,53 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from accounts import security
+from accounts.models import SecurityEvent
+
+
+class SessionTimeoutMiddleware:
+    """Ends a session after SESSION_IDLE_MINUTES without a request, or SESSION_MAX_HOURS after sign-in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            session = request.session
+            last_seen = session.get("last_seen", now)
+            signed_in_at = session.setdefault("signed_in_at", now)
+            idle = now - last_seen > settings.SESSION_IDLE_MINUTES * 60
+            too_old = now - signed_in_at > settings.SESSION_MAX_HOURS * 3600
+            if idle or too_old:
+                user = request.user
+                logout(request)
+                security.record(SecurityEvent.Kind.SESSION_EXPIRED, request, user=user,
+                                detail="idle" if idle else "maximum length")
+                messages.info(request, "Your session ended for safety. Please sign in again.")
+                return redirect_to_login(request.get_full_path())
+            if now - last_seen > 60 or "last_seen" not in session:
+                session["last_seen"] = now  # a minute's precision saves a session write per request
+        return self.get_response(request)
+
+
+class AccessRefusalLogMiddleware:
+    """Records every 403 and 404 a signed-in user meets: refusals to see or change an object."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (PermissionDenied, Http404)) and request.user.is_authenticated:
+            status = 403 if isinstance(exception, PermissionDenied) else 404
+            security.record(SecurityEvent.Kind.ACCESS_REFUSED, request, detail=f"{status} {request.method}")
+        return None
