@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import Agency, SecurityEvent, User
+from accounts.models import Agency, SecondFactorRule, SecurityEvent, User
 
 
 @admin.register(Agency)
@@ -45,3 +45,8 @@ class SecurityEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SecondFactorRule)
+class SecondFactorRuleAdmin(admin.ModelAdmin):
+    list_display = ["role", "required"]

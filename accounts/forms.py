@@ -1,5 +1,6 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 
@@ -31,3 +32,25 @@ class SetNewPasswordForm(SetPasswordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper("Set my new password")
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="Six-digit code from your authenticator app",
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        error_messages={"required": "Enter the six-digit code shown in your authenticator app."},
+    )
+
+    def __init__(self, *args, device, submit_label, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.device = device
+        self.helper = _helper(submit_label)
+
+    def clean_token(self):
+        token = self.cleaned_data["token"].replace(" ", "")
+        if not self.device.verify_token(token):
+            raise forms.ValidationError(
+                "That code is not right, or has expired. Check the time on your phone and try the newest code."
+            )
+        return token

@@ -6,8 +6,9 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 
-from accounts import security
+from accounts import security, two_factor
 from accounts.models import SecurityEvent
 
 
@@ -51,3 +52,24 @@ class AccessRefusalLogMiddleware:
             status = 403 if isinstance(exception, PermissionDenied) else 404
             security.record(SecurityEvent.Kind.ACCESS_REFUSED, request, detail=f"{status} {request.method}")
         return None
+
+
+class SecondFactorMiddleware:
+    """A signed-in user who has an authenticator, or whose role requires one, must confirm a code first.
+
+    Until then every page, the admin site included, sends them to set up or enter the code.
+    """
+
+    ALLOWED_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not user.is_verified() and not request.path.startswith(self.ALLOWED_PREFIXES):
+            if two_factor.has_device(user):
+                return redirect_to_login(request.get_full_path(), login_url=reverse("accounts:two_factor_verify"))
+            if two_factor.is_required(user):
+                return redirect_to_login(request.get_full_path(), login_url=reverse("accounts:two_factor_setup"))
+        return self.get_response(request)

@@ -122,6 +122,8 @@ class SecurityEvent(models.Model):
         ACCESS_REFUSED = "access_refused", "Access refused"
         PASSWORD_CHANGED = "password_changed", "Password changed"
         PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+        SECOND_FACTOR_ADDED = "second_factor_added", "Authenticator app linked"
+        SECOND_FACTOR_FAILED = "second_factor_failed", "Wrong authenticator code"
 
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
     user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -136,3 +138,18 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.user or self.username or 'anonymous'} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class SecondFactorRule(models.Model):
+    """Whether a role must sign in with an authenticator app. Administrators set these in the admin site;
+    a role with no rule follows the SECOND_FACTOR_ROLES setting."""
+
+    role = models.CharField(max_length=20, choices=Role.choices, unique=True)
+    required = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["role"]
+        verbose_name = "two-factor sign-in rule"
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {'required' if self.required else 'optional'}"

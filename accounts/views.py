@@ -1,9 +1,15 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import security
-from accounts.forms import CrispyPasswordChangeForm, LoginForm, ResetRequestForm, SetNewPasswordForm
+from accounts import security, two_factor
+from accounts.forms import CrispyPasswordChangeForm, LoginForm, ResetRequestForm, SetNewPasswordForm, TokenForm
 from accounts.models import SecurityEvent
 
 
@@ -46,3 +52,51 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = SetNewPasswordForm
     success_url = reverse_lazy("accounts:password_reset_complete")
     post_reset_login = False
+
+
+def _next_url(request):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return "home"
+
+
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request):
+    """Link an authenticator app: scan the code, type the number it shows."""
+    if two_factor.has_device(request.user):
+        return redirect("accounts:two_factor_verify")
+    device = two_factor.pending_device(request.user)
+    form = TokenForm(request.POST if request.method == "POST" else None, device=device, submit_label="Confirm")
+    if request.method == "POST" and form.is_valid():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        otp_login(request, device)
+        security.record(SecurityEvent.Kind.SECOND_FACTOR_ADDED, request)
+        messages.success(request, "Your authenticator app is linked. You will be asked for a code each time you sign in.")
+        return redirect(_next_url(request))
+    context = {
+        "form": form,
+        "qr_code": two_factor.qr_code_data_uri(device),
+        "secret": two_factor.readable_secret(device),
+        "required": two_factor.is_required(request.user),
+        "next": _next_url(request),
+    }
+    return render(request, "accounts/two_factor_setup.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request):
+    """The second step of signing in."""
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    if not two_factor.has_device(request.user):
+        return redirect("accounts:two_factor_setup")
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    form = TokenForm(request.POST if request.method == "POST" else None, device=device, submit_label="Continue")
+    if request.method == "POST":
+        if form.is_valid():
+            otp_login(request, device)
+            return redirect(_next_url(request))
+        security.record(SecurityEvent.Kind.SECOND_FACTOR_FAILED, request)
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)})

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -66,10 +68,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.AccessRefusalLogMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into a 429.
     "axes.middleware.AxesMiddleware",
@@ -180,6 +184,14 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# Two-factor sign-in (authenticator app). Roles that must use it unless an administrator sets a rule
+# for the role in the admin site. Off in the demo; administrators, consultants and the chair in production.
+SECOND_FACTOR_ROLES = env.get_list("SECOND_FACTOR_ROLES", [] if DEBUG else ["admin", "consultant", "chair"])
+_unknown_roles = set(SECOND_FACTOR_ROLES) - {"member", "agency", "consultant", "chair", "admin"}
+if _unknown_roles:
+    raise ImproperlyConfigured(f"SECOND_FACTOR_ROLES has unknown roles: {', '.join(sorted(_unknown_roles))}.")
+OTP_TOTP_ISSUER = env.get_str("OTP_TOTP_ISSUER", "scrsystem")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 X_FRAME_OPTIONS = "DENY"
