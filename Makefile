@@ -28,7 +28,7 @@ demo: migrate
 
 run: demo
 	@echo "scrsystem on http://127.0.0.1:$(PORT)/ (demo accounts in README.md, password demo-password)"
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	BIN=$(BIN) PORT=$(PORT) scripts/run-dev
 
 test: install
 	$(BIN)/python -m pytest
