@@ -67,3 +67,6 @@ class ChainHead(models.Model):
 
     class Meta:
         verbose_name = "audit chain head"
+
+    def __str__(self):
+        return f"audit chain head {self.last_hash[:12]}"
