@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -135,6 +136,17 @@ STATICFILES_DIRS = [
     # Bootstrap comes from the XStatic-Bootstrap package on PyPI, served by the app.
     ("bootstrap", xstatic.pkg.bootstrap.BASE_DIR),
 ]
+
+# WhiteNoise serves static files from the app itself (gunicorn in production); hashed names when DEBUG is off,
+# which needs `manage.py collectstatic` at deploy time.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # Evidence and other uploads never go under a URL the web server serves.
 MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT", str(VAR_DIR / "private")))
