@@ -12,7 +12,8 @@ from accounts.models import SecurityEvent
 @receiver(user_logged_in)
 def _signed_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
-        request.session["signed_in_at"] = timezone.now().timestamp()
+        # Both clocks of SessionTimeoutMiddleware start at sign-in.
+        request.session["signed_in_at"] = request.session["last_seen"] = timezone.now().timestamp()
     security.record(SecurityEvent.Kind.SIGNED_IN, request, user=user)
 
 

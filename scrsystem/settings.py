@@ -17,6 +17,7 @@ from scrsystem import env
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.get_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)  # STATIC_ROOT: WhiteNoise warns when it is missing
 
 DEBUG = env.get_bool("DEBUG", True)
 
