@@ -72,9 +72,11 @@ class ActionForm(StaleEditGuard, forms.ModelForm):
             agencies = agencies.filter(pk=plan.agency_id)
             self.fields["lead_agency"].initial = plan.agency_id
         self.fields["lead_agency"].queryset = agencies
-        self.fields["responsible_officer"].queryset = User.objects.filter(
-            is_active=True, role=Role.AGENCY
-        ).select_related("agency")
+        officers = User.objects.filter(is_active=True, role=Role.AGENCY).select_related("agency")
+        if plan.is_single_agency:
+            officers = officers.filter(agency_id=plan.agency_id)
+        self.fields["responsible_officer"].queryset = officers.order_by("agency__name", "first_name", "last_name")
+        self.fields["responsible_officer"].empty_label = "None named: the lead agency's users"
         self.fields["responsible_officer"].label_from_instance = lambda u: f"{u} ({u.agency.short_name})"
         self.helper = _helper(submit_label)
 
