@@ -32,6 +32,12 @@ class ActionFilter(django_filters.FilterSet):
         choices=[("yes", "Overdue only"), ("no", "Not overdue")], method="filter_overdue", label="Overdue", empty_label="Overdue or not"
     )
     brag = django_filters.ChoiceFilter(choices=rules.Brag.choices, method="filter_brag", label="BRAG rating", empty_label="Any rating")
+    state = django_filters.ChoiceFilter(
+        choices=[("counted", "Counted in percentages (not cancelled)"), ("done", "Completed or verified")],
+        method="filter_state",
+        label="Counted as",
+        empty_label="All actions",
+    )
     ordering = django_filters.OrderingFilter(
         fields=[("target_date", "target_date"), ("plan__review__reference", "review")],
         field_labels={"target_date": "Target date", "plan__review__reference": "Review reference"},
@@ -60,6 +66,7 @@ class ActionFilter(django_filters.FilterSet):
             Row(
                 Column("overdue", css_class="col-md-3"),
                 Column("brag", css_class="col-md-3"),
+                Column("state", css_class="col-md-3"),
                 Column("ordering", css_class="col-md-3"),
             ),
         )
@@ -84,3 +91,7 @@ class ActionFilter(django_filters.FilterSet):
 
     def filter_brag(self, queryset, name, value):
         return queryset.filter(rules.brag_q(value))
+
+    def filter_state(self, queryset, name, value):
+        # The sets behind the dashboard's percentages: its denominator (counted) and completion's numerator (done).
+        return queryset.filter(rules.counted_q() if value == "counted" else rules.done_q())

@@ -99,6 +99,16 @@ def due_soon_q(on=None, prefix=""):
     )
 
 
+def counted_q(prefix=""):
+    """The actions that count in percentages: all but the cancelled (Figures.counted)."""
+    return ~Q(**{f"{prefix}status": Status.CANCELLED})
+
+
+def done_q(prefix=""):
+    """Completed or verified (Figures.done), the numerator of completion."""
+    return Q(**{f"{prefix}status__in": (Status.COMPLETED, Status.VERIFIED)})
+
+
 def brag_q(rating, on=None):
     """A filter that selects the actions with this BRAG rating."""
     blue = Q(status=Status.VERIFIED)
@@ -140,11 +150,22 @@ class Figures:
 
     @property
     def completion(self):
-        return percentage(self.completed + self.verified, self.counted)
+        return percentage(self.done, self.counted)
 
     @property
     def compliance(self):
         return percentage(self.verified, self.counted)
+
+    @property
+    def done(self):
+        """Completed or verified: the numerator of completion."""
+        return self.completed + self.verified
+
+    @property
+    def brag_counts(self):
+        """How many are Blue, Red, Amber and Green, as brag() rates them: Green is the rest (cancelled included)."""
+        blue, red, amber = self.verified, self.overdue, self.due_soon
+        return {Brag.BLUE: blue, Brag.RED: red, Brag.AMBER: amber, Brag.GREEN: self.total - blue - red - amber}
 
 
 def figures_aggregates(on=None, prefix=""):

@@ -33,15 +33,16 @@ def action_list(request):
     return render(request, "actionplans/action_list.html", context)
 
 
-def my_actions(request):
-    user = request.user
-    actions = access.visible_actions(user)
+def mine_of(user, actions):
+    """The actions of "My actions" (also exported from it): those the user's agency leads, or those they are
+    responsible for; with the page heading."""
     if user.agency_id and user.is_agency_user:
-        actions = actions.filter(lead_agency_id=user.agency_id)
-        heading = f"Actions led by {user.agency}"
-    else:
-        actions = actions.filter(responsible_officer=user)
-        heading = "Actions I am responsible for"
+        return actions.filter(lead_agency_id=user.agency_id), f"Actions led by {user.agency}"
+    return actions.filter(responsible_officer=user), "Actions I am responsible for"
+
+
+def my_actions(request):
+    actions, heading = mine_of(request.user, access.visible_actions(request.user))
     context = _paginated_actions(request, actions, heading=heading, mine=True)
     return render(request, "actionplans/action_list.html", context)
 

@@ -24,4 +24,8 @@ def _beat_schedule(sender, **kwargs):
             "task": "reminders.tasks.send_reminders",
             "schedule": crontab(hour=settings.REMINDER_HOUR, minute=settings.REMINDER_MINUTE),
         },
+        "take-dashboard-snapshot": {
+            "task": "dashboard.tasks.take_snapshot",
+            "schedule": crontab(hour=settings.SNAPSHOT_HOUR, minute=settings.SNAPSHOT_MINUTE),
+        },
     }

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "reviews",
     "actionplans",
     "reminders",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -260,6 +261,13 @@ ALLOW_DEMO_DATA = env.get_bool("ALLOW_DEMO_DATA", DEBUG)
 
 # How many days ahead counts as "due soon" (Amber) is part of the domain rules, not a setting.
 ACTIONS_PER_PAGE = env.get_int("ACTIONS_PER_PAGE", 25, minimum=5, maximum=500)
+
+# Dashboard (dashboard/): how far back the trend charts reach, when the daily snapshot is taken, and the
+# default "since" of the board report; README "Dashboard" and "Snapshots".
+DASHBOARD_TREND_DAYS = env.get_int("DASHBOARD_TREND_DAYS", 182, minimum=14, maximum=3660)
+SNAPSHOT_HOUR = env.get_int("SNAPSHOT_HOUR", 23, minimum=0, maximum=23)
+SNAPSHOT_MINUTE = env.get_int("SNAPSHOT_MINUTE", 45, minimum=0, maximum=59)
+REPORT_SINCE_DAYS = env.get_int("REPORT_SINCE_DAYS", 30, minimum=1, maximum=3660)
 
 LOGGING = {
     "version": 1,

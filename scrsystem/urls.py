@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("reviews/", include("reviews.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("reminders/", include("reminders.urls")),
     path("", include("actionplans.urls")),
     path("admin/", admin.site.urls),

@@ -6,9 +6,10 @@ from django.views.decorators.cache import never_cache
 
 
 def home(request):
+    # Agencies start from the actions they lead; everyone else (the chair first) from the dashboard.
     if request.user.is_agency_user:
         return redirect("actionplans:my_actions")
-    return redirect("reviews:list")
+    return redirect("dashboard:index")
 
 
 @never_cache

@@ -240,11 +240,11 @@ def test_get_of_an_object_that_does_not_exist_is_404(client, world):
         assert client.get(reverse(url_name, args=[999999])).status_code == 404
 
 
-def test_home_sends_agency_users_to_their_actions_and_others_to_the_reviews(client, world):
+def test_home_sends_agency_users_to_their_actions_and_others_to_the_dashboard(client, world):
     client.force_login(world.agency_user)
     assert client.get(reverse("home")).url == reverse("actionplans:my_actions")
     client.force_login(world.chair)
-    assert client.get(reverse("home")).url == reverse("reviews:list")
+    assert client.get(reverse("home")).url == reverse("dashboard:index")
 
 
 def test_board_chair_is_refused_every_write_and_nothing_changes(client, world):

@@ -12,8 +12,12 @@ from accounts.models import Agency, Role, User
 from accounts.validators import DEMO_PASSWORD
 from actionplans import rules
 from actionplans.models import Action, ActionPlan, ProgressUpdate
+from dashboard import services as dashboard_services
 from reviews import demo
 from reviews.models import Review, Theme
+
+#: How many days of trend the demo shows from its first load (about six months).
+DEMO_TREND_DAYS = 182
 
 
 class Command(BaseCommand):
@@ -42,6 +46,7 @@ class Command(BaseCommand):
             for review_data in demo.REVIEWS:
                 self.seed_review(review_data, agencies, users, themes)
         self.report(new_users)
+        self.seed_trend()
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -156,6 +161,13 @@ class Command(BaseCommand):
             )
             # created_at is auto_now_add; date the entry as the story has it.
             ProgressUpdate.objects.filter(pk=update.pk).update(created_at=self.moment(days_ago, i))
+
+    def seed_trend(self):
+        """A plausible history for the dashboard's trend: past days without a snapshot are rebuilt from the
+        progress logs (days already recorded are kept), then today's snapshot is taken or brought up to date."""
+        filled = dashboard_services.snapshot_backfill(days=DEMO_TREND_DAYS, today=self.today)
+        dashboard_services.snapshot_take(on=self.today)
+        self.stdout.write(f"Trend: {filled} earlier days of snapshots filled from the progress logs, today's taken.")
 
     # --- reporting ----------------------------------------------------------------------------
 

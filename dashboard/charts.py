@@ -1,0 +1,193 @@
+"""Charts drawn on the server as accessible SVG: no JavaScript, no external service, and they print.
+
+Each chart is an ``<svg role="img">`` named by its ``<title>`` and described by its ``<desc>``; the page shows
+the same numbers in a table beside it (templates/dashboard/includes/trend.html). The BRAG bar is decoration
+next to its own text counts, so it is hidden from assistive technology and never carries meaning by colour.
+"""
+
+import itertools
+
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from actionplans import rules
+
+WIDTH, HEIGHT = 640, 220
+LEFT, RIGHT, TOP, BOTTOM = 52, 16, 14, 44
+_ids = itertools.count(1)
+
+BRAG_FILL = {
+    rules.Brag.BLUE: ("#0b4f9c", "#fff"),
+    rules.Brag.RED: ("#b02a37", "#fff"),
+    rules.Brag.AMBER: ("#ffc107", "#212529"),
+    rules.Brag.GREEN: ("#146c43", "#fff"),
+}
+
+
+def _nice_max(value):
+    """A round upper bound for a count axis: 4, 8, 20, 40, 100 …, so ticks fall on whole numbers."""
+    value = max(value, 4)
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            top = 4 * step * factor
+            if top >= value:
+                return top
+        step *= 10
+
+
+def line_chart(points, *, title, desc, y_label, percent=False, colour="#0b4f9c"):
+    """A line over time. ``points``: [(date, value or None)]; a None leaves a gap. Returns safe SVG markup."""
+    uid = f"chart{next(_ids)}"
+    values = [v for _, v in points if v is not None]
+    top = 100 if percent else _nice_max(max(values, default=0))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    dates = [d for d, _ in points]
+    first, last = (dates[0], dates[-1]) if dates else (None, None)
+    span = max((last - first).days, 1) if dates else 1
+
+    def x(day):
+        return round(LEFT + (plot_w * (day - first).days / span if len(dates) > 1 else plot_w / 2), 1)
+
+    def y(value):
+        return round(TOP + plot_h - plot_h * value / top, 1)
+
+    parts = [
+        format_html(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {} {}" width="{}" height="{}" '
+            'aria-labelledby="{}-title {}-desc" preserveAspectRatio="xMinYMin meet">',
+            WIDTH, HEIGHT, WIDTH, HEIGHT, uid, uid,
+        ),
+        format_html('<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>', uid, title, uid, desc),
+        '<g font-family="DejaVu Sans, Arial, sans-serif" font-size="11" fill="#212529">',
+    ]
+    for i in range(5):
+        tick = top * i / 4
+        label = f"{tick:.0f}%" if percent else f"{tick:.0f}"
+        parts.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#dee2e6" stroke-width="1"/>'
+                '<text x="{}" y="{}" text-anchor="end">{}</text>',
+                LEFT, WIDTH - RIGHT, y(tick), y(tick), LEFT - 6, y(tick) + 4, label,
+            )
+        )
+    parts.append(
+        format_html(
+            '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#495057"/>'
+            '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#495057"/>',
+            LEFT, LEFT, TOP, TOP + plot_h, LEFT, WIDTH - RIGHT, TOP + plot_h, TOP + plot_h,
+        )
+    )
+    # Axis labels: the quantity on the left, the dates along the bottom.
+    parts.append(
+        format_html(
+            '<text x="12" y="{}" transform="rotate(-90 12 {})" text-anchor="middle" font-weight="bold">{}</text>',
+            TOP + plot_h / 2, TOP + plot_h / 2, y_label,
+        )
+    )
+    if dates:
+        marks = [first, last] if len(dates) > 1 else [first]
+        if len(dates) > 4:
+            marks.insert(1, dates[len(dates) // 2])
+        for day in marks:
+            anchor = "start" if day == first and len(dates) > 1 else "end" if day == last and len(dates) > 1 else "middle"
+            parts.append(
+                format_html('<text x="{}" y="{}" text-anchor="{}">{}</text>', x(day), TOP + plot_h + 16, anchor,
+                            day.strftime("%-d %b %Y"))
+            )
+    parts.append(
+        format_html('<text x="{}" y="{}" text-anchor="middle" font-weight="bold">Date</text>',
+                    LEFT + plot_w / 2, HEIGHT - 6)
+    )
+    # The line, broken where a day has no snapshot, and a dot with a tooltip at each point.
+    for has_value, run in itertools.groupby(points, key=lambda p: p[1] is not None):
+        run = list(run)
+        if has_value and len(run) > 1:
+            path = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in run)
+            parts.append(format_html('<polyline fill="none" stroke="{}" stroke-width="2.5" points="{}"/>', colour, path))
+    for day, value in points:
+        if value is None:
+            continue
+        shown = f"{value}%" if percent else str(value)
+        parts.append(
+            format_html(
+                '<circle cx="{}" cy="{}" r="3.5" fill="{}"><title>{}: {}</title></circle>',
+                x(day), y(value), colour, day.strftime("%-d %b %Y"), shown,
+            )
+        )
+    if not values:
+        parts.append(
+            format_html('<text x="{}" y="{}" text-anchor="middle">No figures yet</text>', LEFT + plot_w / 2, TOP + plot_h / 2)
+        )
+    parts.append("</g></svg>")
+    return mark_safe("".join(str(part) for part in parts))  # noqa: S308 - every piece above is escaped
+
+
+def compliance_chart(trend, scope):
+    points = [(p.date, p.figures.compliance) for p in trend]
+    return line_chart(
+        points,
+        title=f"Compliance over time: {scope}",
+        desc=_describe(points, "compliance", percent=True),
+        y_label="Compliance (%)",
+        percent=True,
+    )
+
+
+def overdue_chart(trend, scope):
+    points = [(p.date, p.figures.overdue) for p in trend]
+    return line_chart(
+        points,
+        title=f"Overdue actions over time: {scope}",
+        desc=_describe(points, "overdue actions"),
+        y_label="Overdue actions",
+        colour="#b02a37",
+    )
+
+
+def _describe(points, what, percent=False):
+    known = [(d, v) for d, v in points if v is not None]
+    if not known:
+        return f"No {what} recorded yet."
+    unit = "%" if percent else ""
+    (d0, v0), (d1, v1) = known[0], known[-1]
+    if len(known) == 1:
+        return f"{what.capitalize()} on {d1:%-d %B %Y}: {v1}{unit}. The trend grows by one point a week from here."
+    return (
+        f"{what.capitalize()} from {d0:%-d %B %Y} to {d1:%-d %B %Y}, one point a week: {v0}{unit} at the start, "
+        f"{v1}{unit} now, lowest {min(v for _, v in known)}{unit}, highest {max(v for _, v in known)}{unit}. "
+        "The numbers are in the table that follows the chart."
+    )
+
+
+def brag_bar(figures, width=160, height=16):
+    """A stacked bar of the Blue, Red, Amber and Green counts (letters on wide segments); text counts go beside it."""
+    counts = figures.brag_counts
+    total = sum(counts.values())
+    parts = [
+        format_html(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="brag-bar" aria-hidden="true" focusable="false" '
+            'width="{}" height="{}" viewBox="0 0 {} {}">',
+            width, height, width, height,
+        ),
+        format_html('<rect width="{}" height="{}" fill="#f8f9fa" stroke="#adb5bd"/>', width, height),
+    ]
+    x = 0.0
+    for rating, count in counts.items():
+        if not count or not total:
+            continue
+        w = round(width * count / total, 2)
+        fill, ink = BRAG_FILL[rating]
+        parts.append(format_html('<rect x="{}" width="{}" height="{}" fill="{}"/>', x, w, height, fill))
+        if w >= 12:
+            parts.append(
+                format_html(
+                    '<text x="{}" y="{}" text-anchor="middle" font-size="10" font-weight="bold" fill="{}" '
+                    'font-family="DejaVu Sans, Arial, sans-serif">{}</text>',
+                    round(x + w / 2, 2), height - 4, ink, rating.letter,
+                )
+            )
+        x = round(x + w, 2)
+    parts.append("</svg>")
+    return mark_safe("".join(str(part) for part in parts))  # noqa: S308 - every piece above is escaped
+

@@ -1,0 +1,137 @@
+"""The action list, with its filters applied, as CSV (streamed) and as XLSX (openpyxl).
+
+Both run one query for the rows, whatever their number, and use actionplans.rules for BRAG and days overdue.
+Text that a spreadsheet would run as a formula is neutralised (see ``neutralise``).
+"""
+
+import csv
+import io
+
+from django.db.models import Count, Q
+from django.http import HttpResponse, StreamingHttpResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from actionplans import rules
+from dashboard.selectors import evidence_installed
+
+#: Text starting with one of these is a formula (or becomes one) in Excel, LibreOffice and Google Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+COLUMNS = [
+    ("Review", 12),
+    ("Action plan", 30),
+    ("Action", 8),
+    ("What will be done", 60),
+    ("Lead agency", 24),
+    ("Responsible officer", 22),
+    ("Target date", 12),
+    ("Status", 12),
+    ("BRAG", 8),
+    ("Days overdue", 8),
+]
+EVIDENCE_COLUMNS = [
+    ("Evidence awaiting audit", 10),
+    ("Evidence accepted", 10),
+    ("Evidence rejected", 10),
+]
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def neutralise(value):
+    """Prefix text a spreadsheet would evaluate (=, +, -, @, tab, CR first) with an apostrophe, so it stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def columns():
+    return COLUMNS + (EVIDENCE_COLUMNS if evidence_installed() else [])
+
+
+def export_queryset(actions, user):
+    """The rows to export, in the list's order, with what they show joined in (one query)."""
+    actions = actions.select_related("plan__review", "lead_agency", "responsible_officer")
+    if evidence_installed():
+        mine = Q()
+        if user.is_agency_user and not user.is_superuser:
+            mine = Q(evidence__agency_id=user.agency_id)  # an agency sees nothing of other agencies' evidence
+        actions = actions.annotate(
+            evidence_submitted=Count("evidence", filter=mine & Q(evidence__status="submitted"), distinct=True),
+            evidence_accepted=Count("evidence", filter=mine & Q(evidence__status="accepted"), distinct=True),
+            evidence_rejected=Count("evidence", filter=mine & Q(evidence__status="rejected"), distinct=True),
+        )
+    return actions
+
+
+def rows(actions, *, dates_as_text):
+    today = rules.today()
+    with_evidence = evidence_installed()
+    for action in actions:
+        row = [
+            action.plan.review.reference,
+            action.plan.title,
+            action.reference,
+            action.description,
+            action.lead_agency.name,
+            str(action.responsible_officer) if action.responsible_officer else "",
+            action.target_date.isoformat() if dates_as_text else action.target_date,
+            action.get_status_display(),
+            action.brag(today).short_label,
+            action.days_overdue(today),
+        ]
+        if with_evidence:
+            row += [action.evidence_submitted, action.evidence_accepted, action.evidence_rejected]
+        yield [neutralise(value) for value in row]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_response(actions, filename):
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff"  # a byte-order mark, so Excel reads the file as UTF-8
+        yield writer.writerow([name for name, _ in columns()])
+        for row in rows(actions.iterator(chunk_size=2000), dates_as_text=True):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def xlsx_response(actions, filename):
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Actions")
+    for index, (_, width) in enumerate(columns()):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+
+    header = []
+    for name, _ in columns():
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    date_column = [name for name, _ in columns()].index("Target date")
+    for row in rows(actions.iterator(chunk_size=2000), dates_as_text=False):
+        cells = []
+        for index, value in enumerate(row):
+            cell = WriteOnlyCell(sheet, value=value)
+            if index == date_column:
+                cell.number_format = "yyyy-mm-dd"
+            elif isinstance(value, str):
+                cell.data_type = "s"  # stored as text even if it looks like a number or formula
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response

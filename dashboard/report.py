@@ -1,0 +1,46 @@
+"""The board report: the same template as HTML for the browser and, through WeasyPrint, as PDF."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+from actionplans import rules
+from dashboard import selectors
+
+
+def since_from(value):
+    """The report's "since the last report" date: ``?since=YYYY-MM-DD``, or REPORT_SINCE_DAYS ago."""
+    today = rules.today()
+    default = today - datetime.timedelta(days=settings.REPORT_SINCE_DAYS)
+    try:
+        since = datetime.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+    return min(since, today)
+
+
+def render_html(request, since, *, pdf=False):
+    context = {
+        "report": selectors.report(request.user, since),
+        "pdf": pdf,
+        "reader": request.user,
+        "request": request,
+        "stylesheet": _stylesheet() if pdf else "",
+    }
+    return render_to_string("dashboard/report.html", context, request=request)
+
+
+def _stylesheet():
+    """The report's CSS, inlined into the PDF's HTML so WeasyPrint needs no HTTP request (the page links it)."""
+    with open(finders.find("css/report.css"), encoding="utf-8") as css:
+        return css.read()
+
+
+def render_pdf(request, since):
+    # Imported here: WeasyPrint loads Pango when imported, and only this page needs it.
+    import weasyprint
+
+    html = render_html(request, since, pdf=True)
+    return weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()

@@ -1,0 +1,345 @@
+"""Reads for the dashboard, the review and agency pages, the trend and the board report.
+
+Every read starts from ``accounts.access.visible_actions(user)`` (or ``visible_plans``), so each role sees
+figures over exactly the actions it may see, and every count comes from ``actionplans.rules``. Each page runs
+a fixed number of queries, whatever the number of reviews, agencies or actions (tests/test_dashboard_queries.py).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Count, Sum
+from django.urls import reverse
+
+from accounts import access
+from accounts.models import Agency
+from actionplans import rules
+from dashboard.models import Snapshot
+from reviews.models import Review, Theme
+
+#: Columns the review and agency tables sort by (``?sort=compliance``, ``?sort=-overdue``).
+SORTS = {
+    "name": "Name",
+    "total": "Actions",
+    "compliance": "Compliance",
+    "completion": "Completion",
+    "overdue": "Overdue",
+    "due_soon": "Due in 30 days",
+    "evidence": "Evidence awaiting audit",
+}
+
+
+# --- Links: every number opens the action list filtered to exactly the actions behind it ----------------
+
+
+def action_list_url(**params):
+    return f"{reverse('actionplans:action_list')}?{urlencode(params)}" if params else reverse("actionplans:action_list")
+
+
+def figure_links(**scope):
+    """The action-list URL behind each figure of a set of actions (``scope``: review=…, lead_agency=…)."""
+    links = {
+        "total": action_list_url(**scope),
+        "counted": action_list_url(**scope, state="counted"),
+        "done": action_list_url(**scope, state="done"),
+        "verified": action_list_url(**scope, status=rules.Status.VERIFIED.value),
+        "cancelled": action_list_url(**scope, status=rules.Status.CANCELLED.value),
+        "overdue": action_list_url(**scope, overdue="yes"),
+        # Amber is exactly "open and due within 30 days": the due-soon count.
+        "due_soon": action_list_url(**scope, brag=rules.Brag.AMBER.value),
+    }
+    for rating in rules.Brag:
+        links[rating.value] = action_list_url(**scope, brag=rating.value)
+    return links
+
+
+# --- Evidence awaiting audit (the evidence app, when it is installed) -----------------------------------
+
+
+def evidence_installed():
+    return apps.is_installed("evidence")
+
+
+def visible_evidence(user):
+    """Evidence items this user may see, or None without the evidence app. Agencies see only their own."""
+    if not evidence_installed():
+        return None
+    helper = getattr(access, "visible_evidence", None)
+    if helper is not None:
+        return helper(user)
+    from evidence.models import Evidence
+
+    evidence = Evidence.objects.filter(action__in=access.visible_actions(user))
+    if user.is_agency_user and not user.is_superuser:
+        evidence = evidence.filter(agency_id=user.agency_id)
+    return evidence
+
+
+def awaiting_audit(user, key=None):
+    """Submitted evidence waiting for the consultant: a count, or counts by ``key`` (e.g. action__lead_agency_id)."""
+    evidence = visible_evidence(user)
+    if evidence is None:
+        return None if key is None else {}
+    evidence = evidence.filter(status="submitted").order_by()
+    if key is None:
+        return evidence.count()
+    return dict(evidence.values_list(key).annotate(n=Count("id")))
+
+
+# --- Figures --------------------------------------------------------------------------------------------
+
+
+def figures_by(actions, key):
+    """Figures of a queryset of actions grouped by ``key`` (a field path), in one query."""
+    rows = actions.order_by().values(key).annotate(**rules.figures_aggregates())
+    return {row.pop(key): rules.Figures(**row) for row in rows}
+
+
+@dataclass
+class Row:
+    """One line of the review or agency table: the object, its figures and the links behind them."""
+
+    obj: object
+    figures: rules.Figures
+    links: dict
+    evidence: int | None = None
+    name: str = ""
+
+    @property
+    def brag(self):
+        counts = self.figures.brag_counts
+        return [(rating, counts[rating], self.links[rating.value]) for rating in rules.Brag]
+
+
+def sort_rows(rows, sort):
+    """Sort by one of SORTS (``-`` first for descending); rows without a value (no percentage) go last."""
+    key = (sort or "").lstrip("-")
+    if key not in SORTS:
+        return rows
+    descending = sort.startswith("-")
+
+    def value(row):
+        if key == "name":
+            return row.name.lower()
+        if key == "evidence":
+            return row.evidence
+        return getattr(row.figures, key)
+
+    present = [row for row in rows if value(row) is not None]
+    missing = [row for row in rows if value(row) is None]
+    return sorted(present, key=value, reverse=descending) + missing
+
+
+def review_rows(user, actions, evidence=None):
+    by_review = figures_by(actions, "plan__review_id")
+    evidence = evidence or {}
+    rows = []
+    for review in Review.objects.order_by("reference"):
+        rows.append(
+            Row(
+                obj=review,
+                figures=by_review.get(review.pk, rules.Figures()),
+                links=figure_links(review=review.pk),
+                evidence=evidence.get(review.pk, 0) if evidence_installed() else None,
+                name=review.reference,
+            )
+        )
+    return rows
+
+
+def agency_rows(user, actions, evidence=None):
+    """Every active agency (and any inactive one that still leads actions), with no actions or many."""
+    by_agency = figures_by(actions, "lead_agency_id")
+    evidence = evidence or {}
+    rows = []
+    for agency in Agency.objects.order_by("name"):
+        figures = by_agency.get(agency.pk, rules.Figures())
+        if not agency.is_active and not figures.total:
+            continue
+        rows.append(
+            Row(
+                obj=agency,
+                figures=figures,
+                links=figure_links(lead_agency=agency.pk),
+                evidence=evidence.get(agency.pk, 0) if evidence_installed() else None,
+                name=agency.name,
+            )
+        )
+    return rows
+
+
+@dataclass
+class Dashboard:
+    figures: rules.Figures
+    links: dict
+    evidence: int | None
+    reviews: list
+    agencies: list
+    trend: list = field(default_factory=list)
+
+
+def dashboard(user, sort=None):
+    """The dashboard of one user: headline figures, a row per review and per agency, and the trend."""
+    actions = access.visible_actions(user)
+    figures = rules.figures_for(actions)
+    by_review_evidence = awaiting_audit(user, "action__plan__review_id")
+    by_agency_evidence = awaiting_audit(user, "action__lead_agency_id")
+    return Dashboard(
+        figures=figures,
+        links=figure_links(),
+        evidence=sum(by_review_evidence.values()) if evidence_installed() else None,
+        reviews=sort_rows(review_rows(user, actions, by_review_evidence), sort),
+        agencies=sort_rows(agency_rows(user, actions, by_agency_evidence), sort),
+        trend=trend(user, live=figures),
+    )
+
+
+@dataclass
+class Scope:
+    """The figures of one review or one agency, for its dashboard page."""
+
+    figures: rules.Figures
+    links: dict
+    evidence: int | None
+    overdue: list
+    breakdown: list
+    trend: list
+
+
+def _overdue_actions(actions):
+    return list(
+        actions.filter(rules.overdue_q())
+        .select_related("plan__review", "plan__agency", "lead_agency", "responsible_officer")
+        .order_by("target_date", "plan__review__reference", "reference")
+    )
+
+
+def review_scope(user, review):
+    actions = access.visible_actions(user).filter(plan__review=review)
+    figures = rules.figures_for(actions)
+    evidence = {}
+    if evidence_installed():
+        evidence = dict(
+            visible_evidence(user).filter(status="submitted", action__plan__review=review).order_by()
+            .values_list("action__lead_agency_id").annotate(n=Count("id"))
+        )
+    breakdown = [row for row in agency_rows(user, actions, evidence) if row.figures.total]
+    for row in breakdown:
+        row.links = figure_links(review=review.pk, lead_agency=row.obj.pk)
+    return Scope(
+        figures=figures,
+        links=figure_links(review=review.pk),
+        evidence=sum(evidence.values()) if evidence_installed() else None,
+        overdue=_overdue_actions(actions),
+        breakdown=breakdown,
+        trend=trend(user, review=review, live=figures),
+    )
+
+
+def agency_scope(user, agency):
+    actions = access.visible_actions(user).filter(lead_agency=agency)
+    figures = rules.figures_for(actions)
+    evidence = {}
+    if evidence_installed():
+        evidence = dict(
+            visible_evidence(user).filter(status="submitted", action__lead_agency=agency).order_by()
+            .values_list("action__plan__review_id").annotate(n=Count("id"))
+        )
+    breakdown = [row for row in review_rows(user, actions, evidence) if row.figures.total]
+    for row in breakdown:
+        row.links = figure_links(review=row.obj.pk, lead_agency=agency.pk)
+    return Scope(
+        figures=figures,
+        links=figure_links(lead_agency=agency.pk),
+        evidence=sum(evidence.values()) if evidence_installed() else None,
+        overdue=_overdue_actions(actions),
+        breakdown=breakdown,
+        trend=trend(user, agency=agency, live=figures),
+    )
+
+
+# --- Trend ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    date: datetime.date
+    figures: rules.Figures
+
+
+def trend_dates(today=None, days=None):
+    """One date a week, ending today, reaching back ``days`` (DASHBOARD_TREND_DAYS)."""
+    today = today or rules.today()
+    days = days or settings.DASHBOARD_TREND_DAYS
+    return [today - datetime.timedelta(days=offset) for offset in range(days - days % 7, -1, -7)]
+
+
+def trend(user, *, review=None, agency=None, live=None, days=None):
+    """Weekly points from the daily snapshots, over the plans this user may see; today's point is ``live``
+    (the figures the page shows), so a system installed today already has a trend of one point. One query."""
+    dates = trend_dates(days=days)
+    today = dates[-1]
+    snapshots = Snapshot.objects.filter(date__in=dates[:-1], plan__in=access.visible_plans(user).values("pk"))
+    if review is not None:
+        snapshots = snapshots.filter(plan__review=review)
+    if agency is not None:
+        snapshots = snapshots.filter(lead_agency=agency)
+    rows = snapshots.order_by("date").values("date").annotate(**{name: Sum(name) for name in Snapshot.COUNTS})
+    points = [TrendPoint(row.pop("date"), rules.Figures(**row)) for row in rows]
+    if live is not None:
+        points.append(TrendPoint(today, live))
+    return points
+
+
+# --- The board report -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    board: str
+    today: datetime.date
+    since: datetime.date
+    figures: rules.Figures
+    evidence: int | None
+    reviews: list
+    agencies: list
+    themes: list
+    trend: list
+    verified_since: int
+
+
+def report(user, since):
+    """Everything the board report shows, over the actions this user may see. Fixed number of queries."""
+    actions = access.visible_actions(user)
+    figures = rules.figures_for(actions)
+    reviews = review_rows(user, actions, awaiting_audit(user, "action__plan__review_id"))
+    overdue = _overdue_actions(actions)
+    verified = list(
+        actions.filter(status=rules.Status.VERIFIED, status_changed_at__date__gte=since)
+        .select_related("plan__review", "plan__agency", "lead_agency")
+        .order_by("plan__review__reference", "status_changed_at", "reference")
+    )
+    for row in reviews:
+        row.overdue = [a for a in overdue if a.plan.review_id == row.obj.pk]
+        row.verified_since = [a for a in verified if a.plan.review_id == row.obj.pk]
+    by_theme = figures_by(actions, "themes")
+    themes = [
+        Row(obj=theme, figures=by_theme.get(theme.pk, rules.Figures()), links=figure_links(theme=theme.pk), name=theme.name)
+        for theme in Theme.objects.order_by("name")
+    ]
+    board = Agency.objects.filter(kind=Agency.Kind.BOARD).order_by("pk").values_list("name", flat=True).first()
+    return Report(
+        board=board or "Safeguarding Children Board",
+        today=rules.today(),
+        since=since,
+        figures=figures,
+        evidence=awaiting_audit(user),
+        reviews=reviews,
+        agencies=agency_rows(user, actions, awaiting_audit(user, "action__lead_agency_id")),
+        themes=themes,
+        trend=trend(user, live=figures),
+        verified_since=len(verified),
+    )

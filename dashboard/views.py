@@ -1,0 +1,63 @@
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from accounts import access
+from accounts.models import Agency
+from actionplans import rules
+from actionplans.filters import ActionFilter
+from actionplans.views import mine_of
+from dashboard import exports, report, selectors
+
+
+def index(request):
+    sort = request.GET.get("sort", "")
+    context = {
+        "dashboard": selectors.dashboard(request.user, sort=sort),
+        "sort": sort,
+        "today": rules.today(),
+    }
+    return render(request, "dashboard/index.html", context)
+
+
+def review_page(request, pk):
+    review = access.get_review(request.user, pk)
+    context = {"review": review, "scope": selectors.review_scope(request.user, review), "today": rules.today()}
+    return render(request, "dashboard/review.html", context)
+
+
+def agency_page(request, pk):
+    # Agencies are the board's partners, known to every user; what is counted still depends on the reader.
+    agency = get_object_or_404(Agency, pk=pk)
+    context = {"agency": agency, "scope": selectors.agency_scope(request.user, agency), "today": rules.today()}
+    return render(request, "dashboard/agency.html", context)
+
+
+def _filtered_actions(request):
+    """The actions of the action list (or "My actions" with ``mine=1``) with the same filters and order."""
+    actions = access.visible_actions(request.user)
+    if request.GET.get("mine"):
+        actions, _ = mine_of(request.user, actions)
+    actions = ActionFilter(request.GET, queryset=actions, request=request).qs
+    if not request.GET.get("ordering"):
+        actions = actions.order_by("target_date", "plan__review__reference", "reference")
+    return exports.export_queryset(actions, request.user)
+
+
+def export_csv(request):
+    return exports.csv_response(_filtered_actions(request), f"actions-{rules.today():%Y-%m-%d}")
+
+
+def export_xlsx(request):
+    return exports.xlsx_response(_filtered_actions(request), f"actions-{rules.today():%Y-%m-%d}")
+
+
+def board_report(request):
+    since = report.since_from(request.GET.get("since"))
+    return HttpResponse(report.render_html(request, since))
+
+
+def board_report_pdf(request):
+    since = report.since_from(request.GET.get("since"))
+    response = HttpResponse(report.render_pdf(request, since), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="board-report-{rules.today():%Y-%m-%d}.pdf"'
+    return response

@@ -1,0 +1,188 @@
+"""The dashboard's figures: right against a plain count, limited to what each role may see, every number a link
+to a list of exactly that many actions, sortable, and the home page of everyone but agency users."""
+
+import datetime
+import re
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from actionplans.models import Action
+from actionplans.rules import Status, today
+from tests import factories
+
+S = Status
+
+
+@pytest.fixture
+def data(world):
+    """The world plus actions in every status and date band, a second review, and an agency with no actions."""
+    d = today()
+    w = world
+    w.idle = factories.agency(name="Idle Housing Trust", short_name="Housing")
+    w.second = factories.review()
+    second_multi = factories.plan(w.second)
+    second_police = factories.plan(w.second, w.police)
+    cases = [
+        (w.multi_plan, w.police, S.NOT_STARTED, -10),  # overdue
+        (w.multi_plan, w.health, S.IN_PROGRESS, -1),  # overdue by one day
+        (w.multi_plan, w.health, S.IN_PROGRESS, 0),  # due today: due soon, not overdue
+        (w.multi_plan, w.police, S.NOT_STARTED, 30),  # due soon, last day
+        (w.multi_plan, w.police, S.IN_PROGRESS, 31),  # not due soon yet
+        (w.police_plan, w.police, S.COMPLETED, -5),  # completed late: not overdue
+        (w.police_plan, w.police, S.VERIFIED, -50),
+        (w.health_plan, w.health, S.VERIFIED, 10),
+        (w.health_plan, w.health, S.CANCELLED, -20),  # cancelled: out of every percentage
+        (w.health_plan, w.health, S.NOT_STARTED, -3),  # overdue, in health's own plan
+        (second_multi, w.health, S.CANCELLED, 5),
+        (second_multi, w.board, S.COMPLETED, 40),
+        (second_police, w.police, S.IN_PROGRESS, -2),
+        (second_police, w.police, S.VERIFIED, 3),
+    ]
+    for i, (plan, lead, status, days) in enumerate(cases):
+        factories.action(plan, lead, reference=f"D{i}", status=status, target_date=d + datetime.timedelta(days=days))
+    return w
+
+
+def plain_counts(actions):
+    """The DOMAIN.md definitions, counted by hand, independent of actionplans.rules."""
+    d = today()
+    actions = list(actions)
+    open_ = [a for a in actions if a.status in ("not_started", "in_progress")]
+    counted = [a for a in actions if a.status != "cancelled"]
+    verified = sum(a.status == "verified" for a in actions)
+    done = sum(a.status in ("completed", "verified") for a in actions)
+    return {
+        "total": len(actions),
+        "cancelled": len(actions) - len(counted),
+        "overdue": sum(a.target_date < d for a in open_),
+        "due_soon": sum(d <= a.target_date <= d + datetime.timedelta(days=30) for a in open_),
+        "compliance": round(100 * verified / len(counted)) if counted else None,
+        "completion": round(100 * done / len(counted)) if counted else None,
+    }
+
+
+def shown(figures):
+    return {name: getattr(figures, name) for name in ("total", "cancelled", "overdue", "due_soon", "compliance", "completion")}
+
+
+def dashboard(client, user, query=""):
+    client.force_login(user)
+    response = client.get(reverse("dashboard:index") + query)
+    assert response.status_code == 200
+    return response
+
+
+def test_it_matches_a_plain_count_for_the_chair(client, data):
+    d = dashboard(client, data.chair).context["dashboard"]
+    everything = Action.objects.all()
+    assert shown(d.figures) == plain_counts(everything)
+    assert {row.obj.pk: shown(row.figures) for row in d.reviews} == {
+        review.pk: plain_counts(everything.filter(plan__review=review)) for review in [data.review, data.second]
+    }
+    agencies = {row.obj.pk: shown(row.figures) for row in d.agencies}
+    for agency in [data.board, data.police, data.health, data.idle]:
+        assert agencies[agency.pk] == plain_counts(everything.filter(lead_agency=agency))
+    assert agencies[data.idle.pk] == {**plain_counts([]), "total": 0}
+
+
+def test_an_agency_user_does_not_count_other_agencies_single_agency_plans(client, data):
+    d = dashboard(client, data.agency_user).context["dashboard"]  # police
+    visible = Action.objects.exclude(plan__agency=data.health)
+    assert shown(d.figures) == plain_counts(visible)
+    health = next(row for row in d.agencies if row.obj == data.health)
+    assert shown(health.figures) == plain_counts(visible.filter(lead_agency=data.health))
+    assert health.figures.total == 3 + 1  # the multi-agency ones only: world's 1.2 and three of the cases
+
+
+LINK = re.compile(r'<a href="(/actions/\?[^"]*)">(\d+)<')
+
+
+@pytest.mark.parametrize("role", ["chair", "agency_user"])
+@pytest.mark.parametrize("page", ["index", "review", "agency"])
+def test_every_number_links_to_a_list_of_that_many_actions(client, data, role, page):
+    user = getattr(data, role)
+    client.force_login(user)
+    url = {
+        "index": reverse("dashboard:index"),
+        "review": reverse("dashboard:review", args=[data.review.pk]),
+        "agency": reverse("dashboard:agency", args=[data.health.pk]),
+    }[page]
+    html = client.get(url).content.decode()
+    links = {(unescape(href), int(number)) for href, number in LINK.findall(html)}
+    assert len(links) > 20
+    for href, number in sorted(links):
+        listed = client.get(href)
+        assert listed.status_code == 200
+        assert listed.context["page"].paginator.count == number, href
+
+
+def test_the_tables_sort_on_the_server(client, data):
+    by_total = dashboard(client, data.chair, "?sort=-total").context["dashboard"]
+    totals = [row.figures.total for row in by_total.agencies]
+    assert totals == sorted(totals, reverse=True)
+    by_name = dashboard(client, data.chair, "?sort=name").context["dashboard"]
+    names = [row.name.lower() for row in by_name.agencies]
+    assert names == sorted(names)
+    by_compliance = dashboard(client, data.chair, "?sort=compliance").context["dashboard"]
+    values = [row.figures.compliance for row in by_compliance.agencies]
+    known = [v for v in values if v is not None]
+    assert known == sorted(known) and values[len(known):] == [None] * (len(values) - len(known))
+    assert 'aria-sort="ascending"' in dashboard(client, data.chair, "?sort=compliance").content.decode()
+
+
+def test_it_ignores_an_unknown_sort(client, data):
+    dashboard(client, data.chair, "?sort=drop+table")
+
+
+@pytest.mark.parametrize(("role", "home"), [
+    ("chair", "dashboard:index"), ("member", "dashboard:index"), ("consultant", "dashboard:index"),
+    ("admin", "dashboard:index"), ("agency_user", "actionplans:my_actions"),
+])
+def test_the_chair_lands_on_the_dashboard_and_agencies_on_their_actions(client, world, role, home):
+    client.force_login(getattr(world, role))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response.url == reverse(home)
+    page = client.get(response.url).content.decode()
+    assert f'href="{reverse("dashboard:index")}">Dashboard</a>' in page
+
+
+def test_the_review_page_shows_its_figures_overdue_actions_and_trend(client, data):
+    client.force_login(data.chair)
+    response = client.get(reverse("dashboard:review", args=[data.review.pk]))
+    scope = response.context["scope"]
+    assert shown(scope.figures) == plain_counts(Action.objects.filter(plan__review=data.review))
+    assert {a.reference for a in scope.overdue} == {"D0", "D1", "D9"}
+    html = response.content.decode()
+    assert "<svg" in html and "Compliance over time" in html
+    review_page = client.get(reverse("reviews:detail", args=[data.review.pk])).content.decode()
+    assert reverse("dashboard:review", args=[data.review.pk]) in review_page
+
+
+def test_the_agency_page_counts_only_what_the_reader_may_see(client, data):
+    client.force_login(data.agency_user)  # police looks at health
+    scope = client.get(reverse("dashboard:agency", args=[data.health.pk])).context["scope"]
+    assert shown(scope.figures) == plain_counts(Action.objects.filter(lead_agency=data.health, plan__agency=None))
+    assert "D9" not in {a.reference for a in scope.overdue}  # health's own plan
+    client.force_login(data.other)  # health looks at itself
+    scope = client.get(reverse("dashboard:agency", args=[data.health.pk])).context["scope"]
+    assert "D9" in {a.reference for a in scope.overdue}
+
+
+def test_unknown_review_or_agency_is_404(client, data):
+    client.force_login(data.chair)
+    assert client.get(reverse("dashboard:review", args=[9999])).status_code == 404
+    assert client.get(reverse("dashboard:agency", args=[9999])).status_code == 404
+
+
+def test_the_dashboard_needs_a_login(client, db):
+    response = client.get(reverse("dashboard:index"))
+    assert response.status_code == 302 and reverse("accounts:login") in response.url
+
+
+def test_a_new_system_shows_todays_point(client, world):
+    factories.user(Role.CHAIR, username="newchair")
+    d = dashboard(client, world.chair).context["dashboard"]
+    assert [p.date for p in d.trend] == [today()]
