@@ -6,6 +6,7 @@ told the message is accepted, so a sender killed while it waits has not delivere
 
 import asyncio
 import email
+import logging
 import socket
 import threading
 
@@ -44,6 +45,7 @@ class SmtpSink:
     def __init__(self, *, delay=0.0, keep=True):
         from aiosmtpd.controller import Controller  # a test and benchmark dependency only
 
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
         self.port = free_port()
         self._recorder = _Recorder(delay, keep)
         self._controller = Controller(self._recorder, hostname="127.0.0.1", port=self.port)

@@ -10,7 +10,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-
 @app.on_after_configure.connect
 def _beat_schedule(sender, **kwargs):
     """The beat schedule lives here, in one place. Times are in CELERY_TIMEZONE (the TIME_ZONE setting).
