@@ -133,11 +133,14 @@ def sort_rows(rows, sort):
     return sorted(present, key=value, reverse=descending) + missing
 
 
-def review_rows(user, actions, evidence=None):
+def review_rows(user, actions, evidence=None, only_with_actions=False):
     by_review = figures_by(actions, "plan__review_id")
     evidence = evidence or {}
+    reviews = Review.objects.order_by("reference")
+    if only_with_actions:
+        reviews = reviews.filter(pk__in=list(by_review))
     rows = []
-    for review in Review.objects.order_by("reference"):
+    for review in reviews:
         rows.append(
             Row(
                 obj=review,
@@ -209,12 +212,18 @@ class Scope:
     trend: list
 
 
-def _overdue_actions(actions):
-    return list(
+#: The review and agency pages list this many overdue actions, the longest overdue first; the overdue
+#: figure links to all of them.
+OVERDUE_SHOWN = 50
+
+
+def _overdue_actions(actions, limit=None):
+    overdue = (
         actions.filter(rules.overdue_q())
         .select_related("plan__review", "plan__agency", "lead_agency", "responsible_officer")
         .order_by("target_date", "plan__review__reference", "reference")
     )
+    return list(overdue[:limit] if limit else overdue)
 
 
 def review_scope(user, review):
@@ -233,7 +242,7 @@ def review_scope(user, review):
         figures=figures,
         links=figure_links(review=review.pk),
         evidence=sum(evidence.values()) if evidence_installed() else None,
-        overdue=_overdue_actions(actions),
+        overdue=_overdue_actions(actions, OVERDUE_SHOWN),
         breakdown=breakdown,
         trend=trend(user, review=review, live=figures),
     )
@@ -248,14 +257,14 @@ def agency_scope(user, agency):
             visible_evidence(user).filter(status="submitted", action__lead_agency=agency).order_by()
             .values_list("action__plan__review_id").annotate(n=Count("id"))
         )
-    breakdown = [row for row in review_rows(user, actions, evidence) if row.figures.total]
+    breakdown = [row for row in review_rows(user, actions, evidence, only_with_actions=True) if row.figures.total]
     for row in breakdown:
         row.links = figure_links(review=row.obj.pk, lead_agency=agency.pk)
     return Scope(
         figures=figures,
         links=figure_links(lead_agency=agency.pk),
         evidence=sum(evidence.values()) if evidence_installed() else None,
-        overdue=_overdue_actions(actions),
+        overdue=_overdue_actions(actions, OVERDUE_SHOWN),
         breakdown=breakdown,
         trend=trend(user, agency=agency, live=figures),
     )

@@ -186,3 +186,12 @@ def test_a_new_system_shows_todays_point(client, world):
     factories.user(Role.CHAIR, username="newchair")
     d = dashboard(client, world.chair).context["dashboard"]
     assert [p.date for p in d.trend] == [today()]
+
+
+def test_a_long_overdue_list_is_cut_short_with_a_link_to_all_of_them(client, data, monkeypatch):
+    monkeypatch.setattr("dashboard.selectors.OVERDUE_SHOWN", 2)
+    client.force_login(data.chair)
+    response = client.get(reverse("dashboard:review", args=[data.review.pk]))
+    assert [a.reference for a in response.context["scope"].overdue] == ["D0", "D9"]
+    assert "The 2 longest overdue of <a href=" in response.content.decode()
+    assert "all 3 overdue actions" in response.content.decode()

@@ -1,0 +1,55 @@
+"""Evidence awaiting audit on the dashboard and evidence counts in the exports, once the evidence app exists."""
+
+import csv
+import io
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+from django.utils import timezone
+
+pytestmark = pytest.mark.skipif(not apps.is_installed("evidence"), reason="the evidence app is not installed yet")
+
+
+def evidence(action, agency, user, status):
+    from evidence.models import Evidence
+
+    return Evidence.objects.create(
+        action=action, agency=agency, description="Attendance list", represents_on=timezone.localdate(),
+        note="212 staff attended.", status=status, submitted_by=user, submitted_at=timezone.now(),
+    )
+
+
+@pytest.fixture
+def items(world):
+    w = world
+    evidence(w.multi_action, w.police, w.agency_user, "submitted")
+    evidence(w.police_action, w.police, w.agency_user, "submitted")
+    evidence(w.police_action, w.police, w.agency_user, "accepted")
+    evidence(w.health_action, w.health, w.other, "submitted")
+    evidence(w.multi_action_health, w.health, w.other, "rejected")
+    return w
+
+
+def test_the_chair_sees_all_evidence_awaiting_audit(client, items):
+    client.force_login(items.chair)
+    d = client.get(reverse("dashboard:index")).context["dashboard"]
+    assert d.evidence == 3
+    assert {row.obj.pk: row.evidence for row in d.agencies}[items.police.pk] == 2
+
+
+def test_an_agency_user_counts_only_their_own_agencys_evidence(client, items):
+    client.force_login(items.agency_user)
+    d = client.get(reverse("dashboard:index")).context["dashboard"]
+    assert d.evidence == 2
+    assert {row.obj.pk: row.evidence for row in d.agencies}[items.health.pk] == 0
+
+
+def test_the_export_counts_evidence_the_reader_may_see(client, items):
+    client.force_login(items.agency_user)
+    text = b"".join(client.get(reverse("dashboard:export_csv")).streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][-3:] == ["Evidence awaiting audit", "Evidence accepted", "Evidence rejected"]
+    by_reference = {row[2]: row[-3:] for row in rows[1:]}
+    assert by_reference["P.1"] == ["1", "1", "0"]
+    assert by_reference["1.2"] == ["0", "0", "0"]  # health's rejected item is not police's to see
