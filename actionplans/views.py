@@ -11,6 +11,7 @@ from actionplans import rules, services
 from actionplans.filters import ActionFilter
 from actionplans.forms import ActionForm, ActionPlanForm, CancelForm, ProgressForm
 from audit.services import history_of
+from evidence.selectors import action_evidence_context
 from reminders.selectors import reminder_items_of_action
 from scrsystem.http import posted
 
@@ -108,6 +109,7 @@ def action_detail(request, pk):
         "progress_form": ProgressForm(action=action, statuses=statuses) if statuses else None,
         "can_change": access.can_change_reviews(request.user),
         "can_cancel": access.can_cancel(request.user, action),
+        **action_evidence_context(request.user, action),
     }
     return render(request, "actionplans/action_detail.html", context)
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "audit",
     "reviews",
     "actionplans",
+    "evidence",
     "reminders",
     "dashboard",
 ]
@@ -153,6 +154,31 @@ STORAGES = {
 # Evidence and other uploads never go under a URL the web server serves.
 MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT", str(VAR_DIR / "private")))
 MEDIA_URL = None
+
+# Evidence files (evidence/; README "Evidence and file safety"). They are kept in the "evidence" storage:
+# by default under MEDIA_ROOT, owner-only; any Django storage backend (e.g. django-storages' S3) can replace it.
+STORAGES["evidence"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+EVIDENCE_MAX_UPLOAD_MB = env.get_int("EVIDENCE_MAX_UPLOAD_MB", 25, minimum=1, maximum=1024)
+EVIDENCE_MAX_UNPACKED_MB = env.get_int("EVIDENCE_MAX_UNPACKED_MB", 200, minimum=1, maximum=4096)
+EVIDENCE_MAX_ARCHIVE_MEMBERS = env.get_int("EVIDENCE_MAX_ARCHIVE_MEMBERS", 2000, minimum=10, maximum=100000)
+# The size limit is enforced while the request is read (evidence.uploads.SizeLimitUploadHandler), before
+# Django's own handlers keep a file in memory (up to 2.5 MB) or spool it to a private temporary file.
+FILE_UPLOAD_HANDLERS = [
+    "evidence.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # the form fields other than files
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# Optional virus scan by a ClamAV daemon: a Unix socket, or a host and port. When configured and not
+# answering, uploads are refused.
+CLAMAV_SOCKET = env.get_str("CLAMAV_SOCKET", "")
+CLAMAV_HOST = env.get_str("CLAMAV_HOST", "")
+CLAMAV_PORT = env.get_int("CLAMAV_PORT", 3310, minimum=1, maximum=65535)
+CLAMAV_TIMEOUT = env.get_int("CLAMAV_TIMEOUT", 30, minimum=1, maximum=600)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,0 +1,228 @@
+"""Evidence pages. Each view calls one accounts.access helper first (404 for what the user may not see, 403 for
+what they may see but not do), then at most one service, then redirects."""
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import access
+from accounts.access import Need
+from actionplans import rules
+from audit.services import history_of
+from evidence import selectors, services, storage, uploads
+from evidence.filters import AuditQueueFilter
+from evidence.forms import DecisionForm, EvidenceForm, NewVersionForm, ReasonForm, SignOffForm
+from evidence.models import Evidence
+from scrsystem.http import posted
+
+logger = logging.getLogger(__name__)
+
+
+def _decision_of(evidence):
+    try:
+        return evidence.decision
+    except ObjectDoesNotExist:
+        return None
+
+
+def _error_text(error):
+    return " ".join(error.messages)
+
+
+# Uploads run outside the request's transaction: the service's own transaction stores the file and writes the
+# row together, and is final when it returns (see evidence.services).
+@transaction.non_atomic_requests
+@require_http_methods(["GET", "POST"])
+def evidence_submit(request, action_pk):
+    action = access.get_action(request.user, action_pk, Need.SUBMIT_EVIDENCE)
+    data = posted(request)
+    form = EvidenceForm(data, request.FILES or None, refused=uploads.refused_for_size(request, "files"))
+    if data is not None and form.is_valid():
+        try:
+            items = services.evidence_submit(
+                action=action,
+                actor=request.user,
+                description=form.cleaned_data["description"],
+                represents_on=form.cleaned_data["represents_on"],
+                uploads=form.cleaned_data["files"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            count = len(items)
+            messages.success(
+                request,
+                f"{count} evidence item{'s' if count != 1 else ''} submitted on action {action.reference}. "
+                "The consultant will accept or reject each one.",
+            )
+            return redirect(f"{action.get_absolute_url()}#evidence")
+    context = {"form": form, "action": action, "heading": f"Submit evidence on action {action.reference}"}
+    return render(request, "evidence/evidence_form.html", context, status=400 if form.errors else 200)
+
+
+@transaction.non_atomic_requests
+@require_http_methods(["GET", "POST"])
+def evidence_new_version(request, pk):
+    old = access.get_evidence(request.user, pk, Need.SUBMIT_EVIDENCE)
+    data = posted(request)
+    initial = {"description": old.description, "represents_on": old.represents_on, "note": old.note}
+    form = NewVersionForm(data, request.FILES or None, initial=initial, refused=uploads.refused_for_size(request, "files"))
+    if data is not None and form.is_valid():
+        files = form.cleaned_data["files"]
+        try:
+            new = services.evidence_supersede(
+                old=old,
+                actor=request.user,
+                description=form.cleaned_data["description"],
+                represents_on=form.cleaned_data["represents_on"],
+                upload=files[0] if files else None,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"New version submitted; item #{old.pk} stays on record as superseded.")
+            return redirect(new)
+    context = {"form": form, "action": old.action, "old": old, "heading": f"New version of evidence #{old.pk}"}
+    return render(request, "evidence/evidence_form.html", context, status=400 if form.errors else 200)
+
+
+def evidence_detail(request, pk):
+    evidence = access.get_evidence(request.user, pk)
+    decision = _decision_of(evidence)
+    can_decide = access.can_decide(request.user) and evidence.status == Evidence.Status.SUBMITTED
+    context = {
+        "evidence": evidence,
+        "action": evidence.action,
+        "decision": decision,
+        "versions": selectors.versions_of(evidence),
+        "history": history_of(evidence),
+        "can_decide": can_decide,
+        "can_change": access.can_change_evidence(request.user, evidence),
+        "can_replace": access.can_change_evidence(request.user, evidence)
+        and access.can_submit_evidence(request.user, evidence.action),
+        "today": rules.today(),
+    }
+    return render(request, "evidence/evidence_detail.html", context)
+
+
+@require_GET
+def evidence_download(request, pk):
+    evidence = access.get_evidence(request.user, pk)
+    if not evidence.has_file:
+        raise Http404("This evidence item is a written note, without a file.")
+    try:
+        content = storage.open_verified(evidence.stored_name, evidence.sha256)
+    except storage.FileChanged as problem:
+        logger.error("Download of evidence #%s by %s refused: %s", evidence.pk, request.user, problem)
+        return render(request, "evidence/file_changed.html", {"evidence": evidence}, status=409)
+    services.evidence_record_download(evidence=evidence, user=request.user)
+    response = FileResponse(
+        content, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@require_POST
+def evidence_decide(request, pk):
+    evidence = access.get_evidence(request.user, pk, Need.DECIDE)
+    form = DecisionForm(request.POST)
+    back = reverse("evidence:queue") if request.POST.get("from") == "queue" else evidence.get_absolute_url()
+    if not form.is_valid():
+        messages.error(request, "Nothing was saved: " + " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    accept = form.cleaned_data["decision"] == "accept"
+    try:
+        services.evidence_decide(evidence=evidence, actor=request.user, accept=accept, note=form.cleaned_data["note"])
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        verb = "accepted" if accept else "rejected; the agency user who submitted it will be e-mailed"
+        messages.success(request, f"Evidence #{evidence.pk} on action {evidence.action.reference} {verb}.")
+    return redirect(back)
+
+
+@require_http_methods(["GET", "POST"])
+def evidence_withdraw(request, pk):
+    evidence = access.get_evidence(request.user, pk, Need.CHANGE)
+    form = ReasonForm(
+        posted(request),
+        label="Reason for withdrawing",
+        help_text="The item stays on record, marked withdrawn, with this reason.",
+        submit_label="Withdraw this evidence",
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evidence_withdraw(evidence=evidence, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, f"Evidence #{evidence.pk} withdrawn. It stays on record with your reason.")
+        return redirect(evidence)
+    return render(request, "evidence/evidence_withdraw.html", {"evidence": evidence, "form": form})
+
+
+def audit_queue(request):
+    access.require_audit_queue(request.user)
+    queue_filter = AuditQueueFilter(request.GET, queryset=selectors.audit_queue(request.user))
+    page = Paginator(queue_filter.qs, settings.ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": queue_filter,
+        "page": page,
+        "query": query.urlencode(),
+        "can_decide": access.can_decide(request.user),
+        "today": rules.today(),
+    }
+    return render(request, "evidence/audit_queue.html", context)
+
+
+@require_POST
+def action_verify(request, action_pk):
+    action = access.get_action(request.user, action_pk, Need.VERIFY)
+    form = SignOffForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Not signed off: " + " ".join(form.errors["note"]))
+        return redirect(f"{action.get_absolute_url()}#sign-off")
+    try:
+        services.action_verify(action=action, actor=request.user, note=form.cleaned_data["note"])
+    except ValidationError as error:
+        messages.error(request, "Not signed off: " + _error_text(error))
+    else:
+        messages.success(request, f"Action {action.reference} signed off as verified.")
+    return redirect(action)
+
+
+@require_http_methods(["GET", "POST"])
+def action_withdraw_verification(request, action_pk):
+    action = access.get_action(request.user, action_pk, Need.VERIFY)
+    form = ReasonForm(
+        posted(request),
+        label="Reason for withdrawing the sign-off",
+        help_text="The action goes back to completed; the reason is kept in its progress log.",
+        submit_label="Withdraw the sign-off",
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_withdraw_verification(
+                action=action, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, f"Sign-off of action {action.reference} withdrawn: it is completed again.")
+        return redirect(action)
+    return render(request, "evidence/withdraw_verification.html", {"action": action, "form": form})
