@@ -10,6 +10,12 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _private_media_in_tmp(settings, tmp_path):
+    # Evidence files written by a test (uploads, the demo seed) go to a throwaway folder, not var/private.
+    settings.MEDIA_ROOT = tmp_path / "private"
+
+
 @pytest.fixture
 def world(db):
     """A board with two agencies, a user per role, a review with a multi-agency plan and one plan per agency.
