@@ -988,3 +988,91 @@ REVIEWS = [
         ],
     },
 ]
+
+# --- Evidence (evidence/) ----------------------------------------------------------------------------------------
+# Each item is keyed by its action: (review reference, plan agency short_name or None for the multi-agency
+# plan, action reference). ``file`` is a generated document: a PDF of ``lines``, or a .txt/.csv of them; no
+# ``file`` means a written note (``note``). Days are "days ago". ``decision`` is (outcome, days_ago, note);
+# ``withdrawn`` is (days_ago, reason); ``new_version`` is a later item of the same shape that replaces this one.
+# Every verified action without an item here gets a generated accepted one (see seed_demo), so that each
+# verified action has at least one accepted evidence item, as DOMAIN.md requires.
+EVIDENCE = [
+    {
+        "action": ("SCR-2008-01", None, "1.1"), "by": "lscb", "file": "workshop-attendance-and-evaluation.pdf",
+        "description": "Attendance lists of the six learning workshops and the evaluation summary.",
+        "lines": ["Learning workshops on the review of Child A: six sessions, 212 staff.",
+                  "Attendance by agency: police 38, health 71, social care 44, education 29, others 30.",
+                  "Evaluation: 86% of attendees named at least three of the review's key themes."],
+        "submitted": 300, "represents": 305,
+        "decision": ("accepted", 285, "Attendance from every partner agency; the evaluation meets the measure."),
+    },
+    {
+        "action": ("SCR-2008-01", None, "1.2"), "by": "lscb", "file": "household-composition-procedure.pdf",
+        "description": "The revised procedure on household composition, as published, and the Board's approval.",
+        "lines": ["Multi-agency child protection procedures, section 4.7: household composition (revised).",
+                  "Practitioners ask about, record and share any change in who lives in the household.",
+                  "Approved by the Board and published on the Board's website."],
+        "submitted": 31, "represents": 33,
+    },
+    {
+        "action": ("SCR-2008-01", "Police", "1.2"), "by": "police2", "file": "briefing-attendance.csv",
+        "description": "Training records: response officers briefed on the risk to babies from violent adults.",
+        "lines": ["team,officers,briefed", "Response A,42,41", "Response B,39,36", "Public Protection Unit,18,18"],
+        "submitted": 17, "represents": 18,
+        "decision": ("rejected", 10, "The extract covers three teams only; the measure asks for 95% of all "
+                                     "response officers. Please send the force-wide figure."),
+    },
+    {
+        "action": ("SCR-2008-02", "Health", "1.2"), "by": "health", "file": "supervision-audit-q2.txt",
+        "description": "Supervision database extract for the quarter.",
+        "lines": ["Safeguarding supervision, quarter 2: 88 of 97 health visitors and midwives supervised (91%)."],
+        "submitted": 60, "represents": 70,
+        "decision": ("rejected", 52, "91% is below the 95% in the success measure, and one quarter is not "
+                                     "enough: please send two consecutive quarters."),
+        "new_version": {
+            "by": "health", "file": "supervision-audit-q2-q3.pdf",
+            "description": "Supervision database extract for two consecutive quarters.",
+            "lines": ["Safeguarding supervision, quarter 2: 93 of 97 supervised (96%).",
+                      "Safeguarding supervision, quarter 3: 95 of 98 supervised (97%)."],
+            "submitted": 20, "represents": 25,
+        },
+    },
+    {
+        "action": ("SCR-2009-01", "Housing", "1.1"), "by": "housing", "file": "housing-referrals-march.pdf",
+        "description": "Referral log of the housing options team.",
+        "lines": ["Housing options: referrals to children's social care, March."],
+        "submitted": 75, "represents": 80,
+        "withdrawn": (74, "Uploaded the wrong month's report; the correct log follows."),
+    },
+    {
+        "action": ("SCR-2009-01", "Housing", "1.1"), "by": "housing", "file": "housing-referrals-quarter.pdf",
+        "description": "Referral log of the housing options team for the whole quarter.",
+        "lines": ["Housing options: referrals to children's social care, January to March.",
+                  "Every family placed in temporary accommodation with a child under five was notified to "
+                  "the health visiting service within five working days."],
+        "submitted": 73, "represents": 80,
+    },
+    {
+        "action": ("SCR-2009-01", None, "1.6"), "by": "voluntary",
+        "description": "Confirmation from the trustees that the safeguarding training was delivered.",
+        "note": "The trustees confirmed at their meeting that all 34 volunteers working with families have "
+                "completed the safeguarding course; the register is held at the CVS office.",
+        "submitted": 9, "represents": 12,
+    },
+    {
+        "action": ("SCR-2008-02", None, "1.4"), "by": "housing", "file": "temporary-accommodation-protocol.pdf",
+        "description": "The signed protocol on notifying health and social care of families in temporary "
+                       "accommodation.",
+        "lines": ["Protocol: families with children in temporary accommodation.",
+                  "Signed by housing, health and children's social care."],
+        "submitted": 14, "represents": 15,
+        "decision": ("accepted", 6, "Signed by all three services."),
+    },
+    {
+        "action": ("SCR-2008-01", "Health", "1.1"), "by": "health", "file": "household-section-audit.pdf",
+        "description": "Audit of 40 health visiting records for the new household section.",
+        "lines": ["Audit of 40 health visiting records: household section completed in 37 (93%)."],
+        "submitted": 215, "represents": 218,
+        "decision": ("accepted", 205, "93% against a measure of 90%."),
+    },
+]

@@ -4,6 +4,7 @@ definition without duplicating anything, and leaves unchanged rows untouched."""
 import datetime
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +14,10 @@ from accounts.validators import DEMO_PASSWORD
 from actionplans import rules
 from actionplans.models import Action, ActionPlan, ProgressUpdate
 from dashboard import services as dashboard_services
+from evidence import services as evidence_services
+from evidence import uploads
+from evidence.documents import simple_pdf
+from evidence.models import Evidence, EvidenceDecision
 from reviews import demo
 from reviews.models import Review, Theme
 
@@ -45,6 +50,7 @@ class Command(BaseCommand):
             themes = self.seed_themes()
             for review_data in demo.REVIEWS:
                 self.seed_review(review_data, agencies, users, themes)
+            self.seed_evidence(users)
         self.report(new_users)
         self.seed_trend()
 
@@ -162,6 +168,81 @@ class Command(BaseCommand):
             # created_at is auto_now_add; date the entry as the story has it.
             ProgressUpdate.objects.filter(pk=update.pk).update(created_at=self.moment(days_ago, i))
 
+    def seed_evidence(self, users):
+        """Evidence in every state, through the same checks, storage and services as an upload. An item that
+        exists already (same action and description) is left alone, with whatever happened to it since."""
+        actions = {
+            (a.plan.review.reference, a.plan.agency.short_name if a.plan.agency else None, a.reference): a
+            for a in Action.objects.select_related("plan__review", "plan__agency", "lead_agency", "responsible_officer")
+        }
+        for data in demo.EVIDENCE:
+            self.seed_evidence_item(actions[data["action"]], data, users)
+        # Every verified action has at least one accepted item (DOMAIN.md): a generated one where the demo
+        # lists none.
+        first_user = {}
+        for username, _, _, role, agency, _ in demo.USERS:
+            if role == Role.AGENCY:
+                first_user.setdefault(agency, username)
+        for action in actions.values():
+            if action.status != rules.Status.VERIFIED:
+                continue
+            if Evidence.objects.filter(action=action, status=Evidence.Status.ACCEPTED).exists():
+                continue
+            sign_off = action.progress_updates.filter(status_after=rules.Status.VERIFIED).first()
+            signed = (self.today - timezone.localdate(sign_off.created_at)).days if sign_off else max(
+                (self.today - action.target_date).days, 5
+            )
+            by = action.responsible_officer.username if action.responsible_officer else first_user[action.lead_agency.short_name]
+            self.seed_evidence_item(action, {
+                "by": by,
+                "file": f"{action.plan.review.reference.lower()}-action-{action.reference}-evidence.pdf",
+                "description": "Evidence that the success measure was met.",
+                "lines": [f"Action {action.reference} of {action.plan.review.reference}: {action.description}",
+                          f"Success measure: {action.success_measure}",
+                          "Result: the measure was met. The underlying records are held by the lead agency."],
+                "submitted": signed + 12, "represents": signed + 14,
+                "decision": ("accepted", signed + 2, "The evidence meets the success measure."),
+            }, users)
+
+    def seed_evidence_item(self, action, data, users, replaces=None):
+        item = Evidence.objects.filter(action=action, description=data["description"]).first()
+        if item is None:
+            item = self.create_evidence(action, data, users, replaces)
+        if "new_version" in data:
+            self.seed_evidence_item(action, data["new_version"], users, replaces=item)
+
+    def create_evidence(self, action, data, users, replaces):
+        submitter, note = users[data["by"]], data.get("note", "")
+        checked = None
+        if "file" in data:
+            name, lines = data["file"], data["lines"]
+            if name.endswith(".pdf"):
+                content = simple_pdf([*lines, "", "Fictional demo document: no real child, family or case."],
+                                     title=data["description"])
+            else:
+                content = ("\n".join(lines) + "\n").encode()
+            checked = uploads.check_upload(ContentFile(content, name=name))
+        common = {"actor": submitter, "description": data["description"], "represents_on": self.day(data["represents"])}
+        if replaces is not None:
+            item = evidence_services.evidence_supersede(old=replaces, upload=checked, note=note, **common)
+        else:
+            item = evidence_services.evidence_submit(
+                action=action, uploads=[checked] if checked else [], note=note, **common
+            )[0]
+        Evidence.objects.filter(pk=item.pk).update(submitted_at=self.moment(data["submitted"], 0))
+        if "decision" in data:
+            outcome, days_ago, decision_note = data["decision"]
+            decision = evidence_services.evidence_decide(
+                evidence=item, actor=users["consultant"], accept=outcome == "accepted", note=decision_note, notify=False
+            )
+            EvidenceDecision.objects.filter(pk=decision.pk).update(decided_at=self.moment(days_ago, 1))
+        if "withdrawn" in data:
+            days_ago, reason = data["withdrawn"]
+            evidence_services.evidence_withdraw(evidence=item, actor=submitter, reason=reason)
+            Evidence.objects.filter(pk=item.pk).update(withdrawn_at=self.moment(days_ago, 2))
+        self.created += 1
+        return item
+
     def seed_trend(self):
         """A plausible history for the dashboard's trend: past days without a snapshot are rebuilt from the
         progress logs (days already recorded are kept), then today's snapshot is taken or brought up to date."""
@@ -185,6 +266,10 @@ class Command(BaseCommand):
             f"actions: {figures.total}  progress updates: {ProgressUpdate.objects.count()}"
         )
         by_status = {s: actions.filter(status=s).count() for s in rules.Status}
+        evidence = {s: Evidence.objects.filter(status=s).count() for s in Evidence.Status}
+        write(f"Evidence: {sum(evidence.values())} items: " + ", ".join(
+            f"{s.label.lower()} {n}" for s, n in evidence.items()
+        ))
         write("Actions by status: " + ", ".join(f"{s.label.lower()} {n}" for s, n in by_status.items()))
         write(
             f"Overdue: {figures.overdue}  due within {rules.DUE_SOON_DAYS} days: {figures.due_soon}  "
