@@ -1,8 +1,11 @@
 """Journey 1: a sub-committee member records a new review and works its actions, in a real browser."""
 
 import datetime
+import zoneinfo
 
 from playwright.sync_api import expect
+
+ZONE = zoneinfo.ZoneInfo("Europe/London")  # the server's TIME_ZONE, where "today" is taken
 
 
 def test_member_creates_a_review_with_a_plan_and_actions_and_finds_one_again(sign_in, axe_check):
@@ -28,7 +31,7 @@ def test_member_creates_a_review_with_a_plan_and_actions_and_finds_one_again(sig
     page.get_by_role("button", name="Add plan").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Child J overview action plan")
 
-    target = (datetime.date.today() + datetime.timedelta(days=10)).isoformat()
+    target = (datetime.datetime.now(ZONE).date() + datetime.timedelta(days=10)).isoformat()
     for reference, what in [("1.1", "Audit supervision of neglect cases"), ("1.2", "Train health visitors on home conditions")]:
         page.get_by_role("link", name="Add action").click()
         page.get_by_label("Reference").fill(reference)
