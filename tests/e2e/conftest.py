@@ -36,21 +36,22 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _database_url(tmp_path):
+def create_database(suffix):
+    """A fresh database beside the configured one: PostgreSQL "<name>_<suffix>", or None on SQLite."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
-        return f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
+        return None
     import psycopg2
 
     base, name = url.rsplit("/", 1)
-    e2e_name = f"{name}_e2e"
+    new_name = f"{name}_{suffix}"
     connection = psycopg2.connect(url)
     connection.autocommit = True
     with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{e2e_name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{e2e_name}"')
+        cursor.execute(f'DROP DATABASE IF EXISTS "{new_name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{new_name}"')
     connection.close()
-    return f"{base}/{e2e_name}"
+    return f"{base}/{new_name}"
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +60,7 @@ def server_env(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(
         DJANGO_SETTINGS_MODULE="scrsystem.settings",
-        DATABASE_URL=_database_url(tmp),
+        DATABASE_URL=create_database("e2e") or f"sqlite:///{tmp / 'e2e.sqlite3'}",
         VAR_DIR=str(tmp / "var"),
         DEBUG="true",
         ALLOW_DEMO_DATA="true",
