@@ -6,7 +6,6 @@ from django.db.models.functions import Coalesce
 from accounts import access
 from actionplans.models import ProgressUpdate
 from actionplans.rules import Status
-from evidence import services
 from evidence.models import Evidence
 
 QUEUE_RELATED = (
@@ -67,6 +66,15 @@ def versions_of(evidence):
     return [*reversed(older), evidence, *newer]
 
 
+def verification_refusal(action):
+    """Why this action cannot be signed off now, or None when it can (DOMAIN.md: completed + accepted evidence)."""
+    if action.status != Status.COMPLETED:
+        return "Only a completed action can be signed off as verified."
+    if not Evidence.objects.filter(action=action, status=Evidence.Status.ACCEPTED).exists():
+        return "An action needs at least one accepted evidence item before it can be signed off."
+    return None
+
+
 def action_evidence_context(user, action):
     """What the action page shows of evidence and sign-off, and what this user may do there."""
     may_verify = access.can_verify(user)
@@ -85,7 +93,7 @@ def action_evidence_context(user, action):
         "can_submit_evidence": access.can_submit_evidence(user, action),
         "can_verify": may_verify and action.status == Status.COMPLETED,
         "verify_refusal": (
-            services.verification_refusal(action) if may_verify and action.status == Status.COMPLETED else None
+            verification_refusal(action) if may_verify and action.status == Status.COMPLETED else None
         ),
         "can_withdraw_verification": may_verify and action.status == Status.VERIFIED,
         "sign_off": sign_off,

@@ -16,7 +16,7 @@ from actionplans.models import Action
 from actionplans.rules import Status
 from actionplans.services import action_record_progress
 from audit.services import record_changed, record_created, snapshot
-from evidence import storage, tasks
+from evidence import selectors, storage, tasks
 from evidence.models import Evidence, EvidenceDecision, EvidenceDownload
 
 EVIDENCE_FIELDS = [
@@ -163,15 +163,6 @@ def evidence_decide(*, evidence, actor, accept, note, notify=True):
     return decision
 
 
-def verification_refusal(action):
-    """Why this action cannot be signed off now, or None when it can (DOMAIN.md: completed + accepted evidence)."""
-    if action.status != Status.COMPLETED:
-        return "Only a completed action can be signed off as verified."
-    if not Evidence.objects.filter(action=action, status=Evidence.Status.ACCEPTED).exists():
-        return "An action needs at least one accepted evidence item before it can be signed off."
-    return None
-
-
 def _lock_status(action):
     # Lock the action until the transaction ends and act on its current status, not the one loaded earlier.
     action.status = Action.objects.select_for_update().values_list("status", flat=True).get(pk=action.pk)
@@ -181,7 +172,7 @@ def _lock_status(action):
 def action_verify(*, action, actor, note):
     """The consultant signs the action off: completed → verified, with a dated note in the progress log."""
     _lock_status(action)
-    refusal = verification_refusal(action)
+    refusal = selectors.verification_refusal(action)
     if refusal:
         raise ValidationError(refusal)
     return action_record_progress(action=action, actor=actor, status=Status.VERIFIED, note=f"Verified: {note}")
