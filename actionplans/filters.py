@@ -1,8 +1,10 @@
 import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
+from django.apps import apps
 from django.db.models import Q
 
+from accounts import access
 from accounts.access import visible_plans
 from accounts.models import Agency, Role, User
 from actionplans import rules
@@ -38,6 +40,13 @@ class ActionFilter(django_filters.FilterSet):
         label="Counted as",
         empty_label="All actions",
     )
+    if apps.is_installed("evidence"):
+        evidence = django_filters.ChoiceFilter(
+            choices=[("awaiting", "With evidence awaiting audit")],
+            method="filter_evidence",
+            label="Evidence",
+            empty_label="With or without evidence",
+        )
     ordering = django_filters.OrderingFilter(
         fields=[("target_date", "target_date"), ("plan__review__reference", "review")],
         field_labels={"target_date": "Target date", "plan__review__reference": "Review reference"},
@@ -69,6 +78,7 @@ class ActionFilter(django_filters.FilterSet):
                 Column("state", css_class="col-md-3"),
                 Column("ordering", css_class="col-md-3"),
             ),
+            *([Row(Column("evidence", css_class="col-md-3"))] if "evidence" in self.filters else []),
         )
         helper.add_input(Submit("", "Apply filters"))
 
@@ -91,6 +101,11 @@ class ActionFilter(django_filters.FilterSet):
 
     def filter_brag(self, queryset, name, value):
         return queryset.filter(rules.brag_q(value))
+
+    def filter_evidence(self, queryset, name, value):
+        # The actions behind the dashboard's "evidence awaiting audit": submitted items this user may see.
+        awaiting = access.visible_evidence(self.request.user).filter(status="submitted").values("action_id")
+        return queryset.filter(pk__in=awaiting)
 
     def filter_state(self, queryset, name, value):
         # The sets behind the dashboard's percentages: its denominator (counted) and completion's numerator (done).

@@ -53,6 +53,8 @@ def figure_links(**scope):
     }
     for rating in rules.Brag:
         links[rating.value] = action_list_url(**scope, brag=rating.value)
+    if evidence_installed():
+        links["evidence"] = action_list_url(**scope, evidence="awaiting")
     return links
 
 
@@ -78,15 +80,32 @@ def visible_evidence(user):
     return evidence
 
 
-def awaiting_audit(user, key=None):
-    """Submitted evidence waiting for the consultant: a count, or counts by ``key`` (e.g. action__lead_agency_id)."""
+@dataclass(frozen=True)
+class Awaiting:
+    """Evidence items submitted and not yet decided, and the number of actions they are on."""
+
+    items: int = 0
+    actions: int = 0
+
+
+def awaiting_audit(user, key=None, **within):
+    """Evidence awaiting the consultant's decision (Awaiting), or by ``key`` (e.g. action__lead_agency_id);
+    None (or {}) without the evidence app. One query."""
     evidence = visible_evidence(user)
     if evidence is None:
         return None if key is None else {}
-    evidence = evidence.filter(status="submitted").order_by()
+    evidence = evidence.filter(status="submitted", **within).order_by()
+    counts = {"items": Count("id"), "actions": Count("action_id", distinct=True)}
     if key is None:
-        return evidence.count()
-    return dict(evidence.values_list(key).annotate(n=Count("id")))
+        return Awaiting(**evidence.aggregate(**counts))
+    return {row.pop(key): Awaiting(**row) for row in evidence.values(key).annotate(**counts)}
+
+
+def _total(awaiting):
+    """The sum over groups that split the actions (each action is in one review and has one lead agency)."""
+    if not evidence_installed():
+        return None
+    return Awaiting(sum(a.items for a in awaiting.values()), sum(a.actions for a in awaiting.values()))
 
 
 # --- Figures --------------------------------------------------------------------------------------------
@@ -105,7 +124,7 @@ class Row:
     obj: object
     figures: rules.Figures
     links: dict
-    evidence: int | None = None
+    evidence: Awaiting | None = None
     name: str = ""
 
     @property
@@ -125,7 +144,7 @@ def sort_rows(rows, sort):
         if key == "name":
             return row.name.lower()
         if key == "evidence":
-            return row.evidence
+            return row.evidence.items if row.evidence else None
         return getattr(row.figures, key)
 
     present = [row for row in rows if value(row) is not None]
@@ -146,7 +165,7 @@ def review_rows(user, actions, evidence=None, only_with_actions=False):
                 obj=review,
                 figures=by_review.get(review.pk, rules.Figures()),
                 links=figure_links(review=review.pk),
-                evidence=evidence.get(review.pk, 0) if evidence_installed() else None,
+                evidence=evidence.get(review.pk, Awaiting()) if evidence_installed() else None,
                 name=review.reference,
             )
         )
@@ -167,7 +186,7 @@ def agency_rows(user, actions, evidence=None):
                 obj=agency,
                 figures=figures,
                 links=figure_links(lead_agency=agency.pk),
-                evidence=evidence.get(agency.pk, 0) if evidence_installed() else None,
+                evidence=evidence.get(agency.pk, Awaiting()) if evidence_installed() else None,
                 name=agency.name,
             )
         )
@@ -178,7 +197,7 @@ def agency_rows(user, actions, evidence=None):
 class Dashboard:
     figures: rules.Figures
     links: dict
-    evidence: int | None
+    evidence: Awaiting | None
     reviews: list
     agencies: list
     trend: list = field(default_factory=list)
@@ -193,7 +212,7 @@ def dashboard(user, sort=None):
     return Dashboard(
         figures=figures,
         links=figure_links(),
-        evidence=sum(by_review_evidence.values()) if evidence_installed() else None,
+        evidence=_total(by_review_evidence),
         reviews=sort_rows(review_rows(user, actions, by_review_evidence), sort),
         agencies=sort_rows(agency_rows(user, actions, by_agency_evidence), sort),
         trend=trend(user, live=figures),
@@ -206,7 +225,7 @@ class Scope:
 
     figures: rules.Figures
     links: dict
-    evidence: int | None
+    evidence: Awaiting | None
     overdue: list
     breakdown: list
     trend: list
@@ -231,17 +250,14 @@ def review_scope(user, review):
     figures = rules.figures_for(actions)
     evidence = {}
     if evidence_installed():
-        evidence = dict(
-            visible_evidence(user).filter(status="submitted", action__plan__review=review).order_by()
-            .values_list("action__lead_agency_id").annotate(n=Count("id"))
-        )
+        evidence = awaiting_audit(user, "action__lead_agency_id", action__plan__review=review)
     breakdown = [row for row in agency_rows(user, actions, evidence) if row.figures.total]
     for row in breakdown:
         row.links = figure_links(review=review.pk, lead_agency=row.obj.pk)
     return Scope(
         figures=figures,
         links=figure_links(review=review.pk),
-        evidence=sum(evidence.values()) if evidence_installed() else None,
+        evidence=_total(evidence),
         overdue=_overdue_actions(actions, OVERDUE_SHOWN),
         breakdown=breakdown,
         trend=trend(user, review=review, live=figures),
@@ -253,17 +269,14 @@ def agency_scope(user, agency):
     figures = rules.figures_for(actions)
     evidence = {}
     if evidence_installed():
-        evidence = dict(
-            visible_evidence(user).filter(status="submitted", action__lead_agency=agency).order_by()
-            .values_list("action__plan__review_id").annotate(n=Count("id"))
-        )
+        evidence = awaiting_audit(user, "action__plan__review_id", action__lead_agency=agency)
     breakdown = [row for row in review_rows(user, actions, evidence, only_with_actions=True) if row.figures.total]
     for row in breakdown:
         row.links = figure_links(review=row.obj.pk, lead_agency=agency.pk)
     return Scope(
         figures=figures,
         links=figure_links(lead_agency=agency.pk),
-        evidence=sum(evidence.values()) if evidence_installed() else None,
+        evidence=_total(evidence),
         overdue=_overdue_actions(actions, OVERDUE_SHOWN),
         breakdown=breakdown,
         trend=trend(user, agency=agency, live=figures),
@@ -312,7 +325,7 @@ class Report:
     today: datetime.date
     since: datetime.date
     figures: rules.Figures
-    evidence: int | None
+    evidence: Awaiting | None
     reviews: list
     agencies: list
     themes: list

@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+from html import unescape
 
 import pytest
 from django.apps import apps
@@ -34,15 +36,26 @@ def items(world):
 def test_the_chair_sees_all_evidence_awaiting_audit(client, items):
     client.force_login(items.chair)
     d = client.get(reverse("dashboard:index")).context["dashboard"]
-    assert d.evidence == 3
-    assert {row.obj.pk: row.evidence for row in d.agencies}[items.police.pk] == 2
+    assert (d.evidence.items, d.evidence.actions) == (3, 3)
+    police = {row.obj.pk: row.evidence for row in d.agencies}[items.police.pk]
+    assert (police.items, police.actions) == (2, 2)
 
 
 def test_an_agency_user_counts_only_their_own_agencys_evidence(client, items):
     client.force_login(items.agency_user)
     d = client.get(reverse("dashboard:index")).context["dashboard"]
-    assert d.evidence == 2
-    assert {row.obj.pk: row.evidence for row in d.agencies}[items.health.pk] == 0
+    assert (d.evidence.items, d.evidence.actions) == (2, 2)
+    assert {row.obj.pk: row.evidence for row in d.agencies}[items.health.pk].items == 0
+
+
+@pytest.mark.parametrize("role", ["chair", "agency_user", "other"])
+def test_the_evidence_figures_link_to_the_actions_the_items_are_on(client, items, role):
+    client.force_login(getattr(items, role))
+    html = client.get(reverse("dashboard:index")).content.decode()
+    links = set(re.findall(r'<a href="(/actions/\?[^"]*evidence=awaiting[^"]*)">(\d+)<', html))
+    assert len(links) > 3 and any(int(n) for _, n in links)
+    for href, number in links:
+        assert client.get(unescape(href)).context["page"].paginator.count == int(number), href
 
 
 def test_the_export_counts_evidence_the_reader_may_see(client, items):
