@@ -67,6 +67,10 @@ class ReminderItem(models.Model):
     action = models.ForeignKey(
         "actionplans.Action", on_delete=models.PROTECT, related_name="reminder_items", null=True, blank=True
     )
+    evidence = models.ForeignKey(
+        "evidence.Evidence", on_delete=models.PROTECT, related_name="reminder_items", null=True, blank=True,
+        help_text="For the consultants' digest: the evidence item waiting for a decision (its action is set too).",
+    )
     days = models.IntegerField(help_text="Days left (due soon), days overdue, or days the evidence has waited.")
 
     class Meta:

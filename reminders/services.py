@@ -6,7 +6,8 @@ The rules are DOMAIN.md's "Reminders", with the offsets from settings (README, "
 - overdue: on the first day overdue, then every REMINDER_OVERDUE_REPEAT_DAYS (7) days: 1, 8, 15, 22, 29 ...;
 - escalation: on the day an action is REMINDER_ESCALATION_DAYS (28) overdue, to the usual people and to every
   sub-committee member, once (that day has no ordinary overdue reminder);
-- evidence waiting: see ``reminders.evidence``.
+- evidence waiting: every REMINDER_EVIDENCE_DIGEST_WEEKDAY (Monday), to every active consultant, the evidence
+  items still waiting for a decision more than REMINDER_EVIDENCE_WAITING_DAYS (14) days after submission.
 
 "Overdue" and "open" are actionplans.rules' definitions. The usual people are the action's responsible officer
 or, when it has none (or the officer's account is inactive), the active users of its lead agency.
@@ -59,7 +60,7 @@ class Item:
 
     @property
     def key(self):
-        return (self.kind, self.action.pk if self.action else None)
+        return (self.kind, self.action.pk if self.action else None, self.evidence.pk if self.evidence else None)
 
 
 @dataclasses.dataclass
@@ -156,6 +157,30 @@ def _usual_recipients(actions):
     return {action.pk: [officer(action)] if officer(action) else agency_users[action.lead_agency_id] for action in actions}
 
 
+def _evidence_waiting(on):
+    """On the digest's weekday: evidence submitted more than REMINDER_EVIDENCE_WAITING_DAYS days before ``on``
+    and still waiting for the consultant's decision, oldest first. One query; none on other days."""
+    if on.isoweekday() != settings.REMINDER_EVIDENCE_DIGEST_WEEKDAY:
+        return []
+    from evidence.models import Evidence
+
+    waited_since = on - datetime.timedelta(days=settings.REMINDER_EVIDENCE_WAITING_DAYS)
+    waiting = (
+        Evidence.objects.filter(status=Evidence.Status.SUBMITTED, submitted_at__date__lt=waited_since)
+        .select_related("action__plan__review", "action__plan__agency", "agency")
+        .order_by("submitted_at", "pk")
+    )
+    return [
+        Item(
+            kind=Kind.EVIDENCE_WAITING,
+            days=(on - timezone.localdate(evidence.submitted_at)).days,
+            action=evidence.action,
+            evidence=evidence,
+        )
+        for evidence in waiting
+    ]
+
+
 def plan_reminders(*, on):
     """Every e-mail to send on day ``on``: one per person (or one per kind, for those who chose so).
 
@@ -179,12 +204,19 @@ def plan_reminders(*, on):
         for member in User.objects.filter(role=Role.MEMBER, is_active=True):
             for action, days in escalated:
                 add(member, Item(kind=Kind.ESCALATION, days=days, action=action))
+    waiting = _evidence_waiting(on)
+    if waiting:
+        for consultant in User.objects.filter(role=Role.CONSULTANT, is_active=True):
+            for item in waiting:
+                add(consultant, item)
 
     if not per_user:
         return []
     preferences = {p.user_id: p for p in ReminderPreference.objects.all()}
     covered = set(
-        ReminderItem.objects.filter(reminder__day=on).values_list("reminder__recipient_id", "kind", "action_id")
+        ReminderItem.objects.filter(reminder__day=on).values_list(
+            "reminder__recipient_id", "kind", "action_id", "evidence_id"
+        )
     )
     planned = []
     for user_pk in sorted(per_user):
@@ -254,7 +286,10 @@ def _claim(batch, on, outcome):
         }
         ReminderItem.objects.bulk_create(
             [
-                ReminderItem(reminder_id=mine[p.recipient.pk, p.kind], kind=item.kind, action=item.action, days=item.days)
+                ReminderItem(
+                    reminder_id=mine[p.recipient.pk, p.kind],
+                    kind=item.kind, action=item.action, evidence=item.evidence, days=item.days,
+                )
                 for p in batch
                 if (p.recipient.pk, p.kind) in mine
                 for item in p.items
@@ -292,7 +327,9 @@ def _send_claimed(token, outcome):
     reminders = list(
         Reminder.objects.filter(claim_token=token, status=Reminder.Status.CLAIMED)
         .select_related("recipient")
-        .prefetch_related(Prefetch("items", queryset=ReminderItem.objects.select_related("action__plan__review", "action__plan__agency")))
+        .prefetch_related(Prefetch("items", queryset=ReminderItem.objects.select_related(
+            "action__plan__review", "action__plan__agency", "evidence__agency"
+        )))
     )
     if not reminders:
         return
@@ -367,7 +404,7 @@ def days_text(item):
     if item.kind == Kind.DUE_SOON:
         return f"{item.days} day{plural} left"
     if item.kind == Kind.EVIDENCE_WAITING:
-        return f"waiting {item.days} day{plural}"
+        return f"waiting {item.days} day{plural} for a decision"
     return f"{item.days} day{plural} overdue"
 
 
@@ -387,6 +424,14 @@ def _line(item):
         "target_date": action.target_date,
         "days_text": days_text(item),
         "url": settings.SITE_URL + action.get_absolute_url(),
+        # Evidence is named by its number, agency and date only: its description is the agency's own text.
+        "evidence": (
+            f"evidence #{item.evidence.pk} from {item.evidence.agency.short_name}, "
+            f"submitted {timezone.localdate(item.evidence.submitted_at):%-d %B %Y}"
+            if item.evidence
+            else ""
+        ),
+        "evidence_url": settings.SITE_URL + item.evidence.get_absolute_url() if item.evidence else "",
     }
 
 

@@ -41,4 +41,5 @@ class Command(BaseCommand):
                     f"  - {Kind(item.kind).label}: {item.action.plan.review.reference} "
                     f"({services.plan_label(item.action.plan)}) action {item.action.reference}, "
                     f"target {item.action.target_date:%Y-%m-%d}, {services.days_text(item)}"
+                    + (f", evidence #{item.evidence.pk}" if item.evidence else "")
                 )
