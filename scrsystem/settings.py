@@ -266,6 +266,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
 # Beat keeps its schedule state under var/, beside the embedded broker's queue.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+(VAR_DIR / "celery").mkdir(exist_ok=True)  # beat cannot start without it, whatever the broker
 
 # Reminders (reminders/): who is written to, on which days and when; README "Reminders".
 REMINDER_DUE_SOON_DAYS = sorted(
