@@ -6,6 +6,7 @@ a fixed number of queries, whatever the number of reviews, agencies or actions (
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -41,20 +42,26 @@ def action_list_url(**params):
 
 def figure_links(**scope):
     """The action-list URL behind each figure of a set of actions (``scope``: review=…, lead_agency=…)."""
+    base = reverse("actionplans:action_list")
+
+    def url(**params):
+        params = {**scope, **params}
+        return f"{base}?{urlencode(params)}" if params else base
+
     links = {
-        "total": action_list_url(**scope),
-        "counted": action_list_url(**scope, state="counted"),
-        "done": action_list_url(**scope, state="done"),
-        "verified": action_list_url(**scope, status=rules.Status.VERIFIED.value),
-        "cancelled": action_list_url(**scope, status=rules.Status.CANCELLED.value),
-        "overdue": action_list_url(**scope, overdue="yes"),
+        "total": url(),
+        "counted": url(state="counted"),
+        "done": url(state="done"),
+        "verified": url(status=rules.Status.VERIFIED.value),
+        "cancelled": url(status=rules.Status.CANCELLED.value),
+        "overdue": url(overdue="yes"),
         # Amber is exactly "open and due within 30 days": the due-soon count.
-        "due_soon": action_list_url(**scope, brag=rules.Brag.AMBER.value),
+        "due_soon": url(brag=rules.Brag.AMBER.value),
     }
     for rating in rules.Brag:
-        links[rating.value] = action_list_url(**scope, brag=rating.value)
+        links[rating.value] = url(brag=rating.value)
     if evidence_installed():
-        links["evidence"] = action_list_url(**scope, evidence="awaiting")
+        links["evidence"] = url(evidence="awaiting")
     return links
 
 
@@ -88,24 +95,28 @@ class Awaiting:
     actions: int = 0
 
 
-def awaiting_audit(user, key=None, **within):
-    """Evidence awaiting the consultant's decision (Awaiting), or by ``key`` (e.g. action__lead_agency_id);
-    None (or {}) without the evidence app. One query."""
+def awaiting_audit(user, **within):
+    """Evidence awaiting the consultant's decision over the actions ``within`` selects (e.g. action__lead_agency=…):
+    the total, by review and by lead agency, from one query; (None, {}, {}) without the evidence app."""
     evidence = visible_evidence(user)
     if evidence is None:
-        return None if key is None else {}
-    evidence = evidence.filter(status="submitted", **within).order_by()
-    counts = {"items": Count("id"), "actions": Count("action_id", distinct=True)}
-    if key is None:
-        return Awaiting(**evidence.aggregate(**counts))
-    return {row.pop(key): Awaiting(**row) for row in evidence.values(key).annotate(**counts)}
-
-
-def _total(awaiting):
-    """The sum over groups that split the actions (each action is in one review and has one lead agency)."""
-    if not evidence_installed():
-        return None
-    return Awaiting(sum(a.items for a in awaiting.values()), sum(a.actions for a in awaiting.values()))
+        return None, {}, {}
+    rows = (
+        evidence.filter(status="submitted", **within).order_by()
+        .values("action__plan__review_id", "action__lead_agency_id")
+        .annotate(items=Count("id"), actions=Count("action_id", distinct=True))
+    )
+    # Each action is in one review and has one lead agency, so the groups' distinct actions add up.
+    total, by_review, by_agency = [0, 0], defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
+    for row in rows:
+        for target in (total, by_review[row["action__plan__review_id"]], by_agency[row["action__lead_agency_id"]]):
+            target[0] += row["items"]
+            target[1] += row["actions"]
+    return (
+        Awaiting(*total),
+        {pk: Awaiting(*n) for pk, n in by_review.items()},
+        {pk: Awaiting(*n) for pk, n in by_agency.items()},
+    )
 
 
 # --- Figures --------------------------------------------------------------------------------------------
@@ -115,6 +126,26 @@ def figures_by(actions, key):
     """Figures of a queryset of actions grouped by ``key`` (a field path), in one query."""
     rows = actions.order_by().values(key).annotate(**rules.figures_aggregates())
     return {row.pop(key): rules.Figures(**row) for row in rows}
+
+
+def figures_split(actions):
+    """Figures of a set of actions in total, by review and by lead agency, from one grouped query: each action is
+    in exactly one (review, lead agency) group, so the groups' counts add up (no rule is counted here)."""
+    names = tuple(rules.Figures.__dataclass_fields__)
+    aggregates = rules.figures_aggregates()
+    rows = actions.order_by().values("plan__review_id", "lead_agency_id").annotate(**aggregates)
+    size = len(names)
+    total, by_review, by_agency = [0] * size, defaultdict(lambda: [0] * size), defaultdict(lambda: [0] * size)
+    for row in rows.values_list("plan__review_id", "lead_agency_id", *names):
+        counts = row[2:]
+        for target in (total, by_review[row[0]], by_agency[row[1]]):
+            for i, n in enumerate(counts):
+                target[i] += n
+
+    def figures(counts):
+        return rules.Figures(*counts)
+
+    return figures(total), {pk: figures(c) for pk, c in by_review.items()}, {pk: figures(c) for pk, c in by_agency.items()}
 
 
 @dataclass
@@ -152,9 +183,8 @@ def sort_rows(rows, sort):
     return sorted(present, key=value, reverse=descending) + missing
 
 
-def review_rows(user, actions, evidence=None, only_with_actions=False):
-    by_review = figures_by(actions, "plan__review_id")
-    evidence = evidence or {}
+def review_rows(by_review, evidence, only_with_actions=False):
+    """A row per review (only those in ``by_review`` if ``only_with_actions``), with its figures and evidence."""
     reviews = Review.objects.order_by("reference")
     if only_with_actions:
         reviews = reviews.filter(pk__in=list(by_review))
@@ -172,10 +202,8 @@ def review_rows(user, actions, evidence=None, only_with_actions=False):
     return rows
 
 
-def agency_rows(user, actions, evidence=None):
+def agency_rows(by_agency, evidence):
     """Every active agency (and any inactive one that still leads actions), with no actions or many."""
-    by_agency = figures_by(actions, "lead_agency_id")
-    evidence = evidence or {}
     rows = []
     for agency in Agency.objects.order_by("name"):
         figures = by_agency.get(agency.pk, rules.Figures())
@@ -205,16 +233,14 @@ class Dashboard:
 
 def dashboard(user, sort=None):
     """The dashboard of one user: headline figures, a row per review and per agency, and the trend."""
-    actions = access.visible_actions(user)
-    figures = rules.figures_for(actions)
-    by_review_evidence = awaiting_audit(user, "action__plan__review_id")
-    by_agency_evidence = awaiting_audit(user, "action__lead_agency_id")
+    figures, by_review, by_agency = figures_split(access.visible_actions(user))
+    evidence, evidence_by_review, evidence_by_agency = awaiting_audit(user)
     return Dashboard(
         figures=figures,
         links=figure_links(),
-        evidence=_total(by_review_evidence),
-        reviews=sort_rows(review_rows(user, actions, by_review_evidence), sort),
-        agencies=sort_rows(agency_rows(user, actions, by_agency_evidence), sort),
+        evidence=evidence,
+        reviews=sort_rows(review_rows(by_review, evidence_by_review), sort),
+        agencies=sort_rows(agency_rows(by_agency, evidence_by_agency), sort),
         trend=trend(user, live=figures),
     )
 
@@ -247,17 +273,15 @@ def _overdue_actions(actions, limit=None):
 
 def review_scope(user, review):
     actions = access.visible_actions(user).filter(plan__review=review)
-    figures = rules.figures_for(actions)
-    evidence = {}
-    if evidence_installed():
-        evidence = awaiting_audit(user, "action__lead_agency_id", action__plan__review=review)
-    breakdown = [row for row in agency_rows(user, actions, evidence) if row.figures.total]
+    figures, _, by_agency = figures_split(actions)
+    evidence, _, evidence_by_agency = awaiting_audit(user, action__plan__review=review)
+    breakdown = [row for row in agency_rows(by_agency, evidence_by_agency) if row.figures.total]
     for row in breakdown:
         row.links = figure_links(review=review.pk, lead_agency=row.obj.pk)
     return Scope(
         figures=figures,
         links=figure_links(review=review.pk),
-        evidence=_total(evidence),
+        evidence=evidence,
         overdue=_overdue_actions(actions, OVERDUE_SHOWN),
         breakdown=breakdown,
         trend=trend(user, review=review, live=figures),
@@ -266,17 +290,15 @@ def review_scope(user, review):
 
 def agency_scope(user, agency):
     actions = access.visible_actions(user).filter(lead_agency=agency)
-    figures = rules.figures_for(actions)
-    evidence = {}
-    if evidence_installed():
-        evidence = awaiting_audit(user, "action__plan__review_id", action__lead_agency=agency)
-    breakdown = [row for row in review_rows(user, actions, evidence, only_with_actions=True) if row.figures.total]
+    figures, by_review, _ = figures_split(actions)
+    evidence, evidence_by_review, _ = awaiting_audit(user, action__lead_agency=agency)
+    breakdown = review_rows(by_review, evidence_by_review, only_with_actions=True)
     for row in breakdown:
         row.links = figure_links(review=row.obj.pk, lead_agency=agency.pk)
     return Scope(
         figures=figures,
         links=figure_links(lead_agency=agency.pk),
-        evidence=_total(evidence),
+        evidence=evidence,
         overdue=_overdue_actions(actions, OVERDUE_SHOWN),
         breakdown=breakdown,
         trend=trend(user, agency=agency, live=figures),
@@ -336,8 +358,9 @@ class Report:
 def report(user, since):
     """Everything the board report shows, over the actions this user may see. Fixed number of queries."""
     actions = access.visible_actions(user)
-    figures = rules.figures_for(actions)
-    reviews = review_rows(user, actions, awaiting_audit(user, "action__plan__review_id"))
+    figures, by_review, by_agency = figures_split(actions)
+    evidence, evidence_by_review, evidence_by_agency = awaiting_audit(user)
+    reviews = review_rows(by_review, evidence_by_review)
     overdue = _overdue_actions(actions)
     verified = list(
         actions.filter(status=rules.Status.VERIFIED, status_changed_at__date__gte=since)
@@ -358,9 +381,9 @@ def report(user, since):
         today=rules.today(),
         since=since,
         figures=figures,
-        evidence=awaiting_audit(user),
+        evidence=evidence,
         reviews=reviews,
-        agencies=agency_rows(user, actions, awaiting_audit(user, "action__lead_agency_id")),
+        agencies=agency_rows(by_agency, evidence_by_agency),
         themes=themes,
         trend=trend(user, live=figures),
         verified_since=len(verified),

@@ -185,6 +185,15 @@ class Command(BaseCommand):
             SUM(CASE WHEN a.status IN ('not_started', 'in_progress') AND a.target_date BETWEEN %s AND %s
                 THEN 1 ELSE 0 END)"""
         source = f"FROM {action} a JOIN {plan} p ON p.id = a.plan_id"
+        if apps.is_installed("evidence"):
+            from evidence.models import Evidence
+
+            # Evidence awaiting audit: items, and the actions they are on.
+            counts += ", SUM(e.items), COUNT(e.action_id)"
+            source += (
+                f" LEFT JOIN (SELECT action_id, COUNT(*) AS items FROM {Evidence._meta.db_table}"
+                " WHERE status = 'submitted' GROUP BY action_id) e ON e.action_id = a.id"
+            )
         if connection.vendor == "postgresql":
             sql = f"SELECT p.review_id, a.lead_agency_id, {counts} {source} " \
                   "GROUP BY GROUPING SETS ((), (p.review_id), (a.lead_agency_id))"
