@@ -36,10 +36,6 @@ SORTS = {
 # --- Links: every number opens the action list filtered to exactly the actions behind it ----------------
 
 
-def action_list_url(**params):
-    return f"{reverse('actionplans:action_list')}?{urlencode(params)}" if params else reverse("actionplans:action_list")
-
-
 def figure_links(**scope):
     """The action-list URL behind each figure of a set of actions (``scope``: review=…, lead_agency=…)."""
     base = reverse("actionplans:action_list")
@@ -73,18 +69,9 @@ def evidence_installed():
 
 
 def visible_evidence(user):
-    """Evidence items this user may see, or None without the evidence app. Agencies see only their own."""
-    if not evidence_installed():
-        return None
-    helper = getattr(access, "visible_evidence", None)
-    if helper is not None:
-        return helper(user)
-    from evidence.models import Evidence
-
-    evidence = Evidence.objects.filter(action__in=access.visible_actions(user))
-    if user.is_agency_user and not user.is_superuser:
-        evidence = evidence.filter(agency_id=user.agency_id)
-    return evidence
+    """Evidence items this user may see (access.visible_evidence: an agency sees only its own), or None without
+    the evidence app."""
+    return access.visible_evidence(user) if evidence_installed() else None
 
 
 @dataclass(frozen=True)

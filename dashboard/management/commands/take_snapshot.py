@@ -1,6 +1,6 @@
 """Take today's snapshot of the figures behind the trend; with --backfill, first rebuild missing past days."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from dashboard import services
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, backfill=0, **options):
         if backfill < 0:
-            backfill = 0
+            raise CommandError("--backfill takes a number of days, 0 or more.")
         filled = services.snapshot_backfill(days=backfill) if backfill else 0
         rows = services.snapshot_take()
         self.stdout.write(
