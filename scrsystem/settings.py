@@ -232,8 +232,8 @@ _unknown_roles = set(SECOND_FACTOR_ROLES) - {"member", "agency", "consultant", "
 if _unknown_roles:
     raise ImproperlyConfigured(f"SECOND_FACTOR_ROLES has unknown roles: {', '.join(sorted(_unknown_roles))}.")
 OTP_TOTP_ISSUER = env.get_str("OTP_TOTP_ISSUER", "scrsystem")
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Cookies only over HTTPS in production. SECURE_COOKIES=false only for a plain-HTTP test rig (the load benchmark).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.get_bool("SECURE_COOKIES", not DEBUG)
 X_FRAME_OPTIONS = "DENY"
 
 # E-mail: files under var/mail by default; EMAIL_URL (smtp://user:pass@host:port) for a real server.
