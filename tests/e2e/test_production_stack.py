@@ -125,9 +125,12 @@ def test_the_procfile_stack_serves_signs_in_and_delivers_a_reminder(stack_env, t
                 [sys.executable, "-m", "celery", "-A", "scrsystem", "call", "reminders.tasks.send_reminders"],
                 cwd=ROOT, env=env, check=True, capture_output=True, timeout=60,
             )
-            wait_for(lambda: sink.count > 0, 90, "a reminder at the SMTP server", log)
+            wait_for(lambda: "send_reminders" in log.read_text() and "succeeded" in log.read_text(), 90,
+                     "the worker to finish the reminder job", log)
+            assert sink.count > 0, "the worker finished but no reminder reached the SMTP server"
             subjects = [message["Subject"] for message in sink.messages]
-            assert any("overdue" in subject.lower() for subject in subjects), subjects
+            assert all(subject.startswith("scrsystem reminders for") for subject in subjects), subjects
+            assert any("overdue" in message.as_string().lower() for message in sink.messages)
             for message in sink.messages:
                 assert "Child " not in message.as_string()  # references, never a child's details
         except Exception as error:
