@@ -65,3 +65,24 @@ def action(plan_obj, lead_agency, **kwargs):
     if values["status"] == Status.CANCELLED:
         values.setdefault("cancellation_reason", "Superseded by a national protocol.")
     return Action.objects.create(plan=plan_obj, lead_agency=lead_agency, **values)
+
+
+def loaded_version(obj):
+    """What an edit page's hidden ``loaded_version`` field holds: the object's ``updated_at`` when opened."""
+    return type(obj).objects.get(pk=obj.pk).updated_at.isoformat()
+
+
+def action_edit_data(action, **overrides):
+    """The action edit form as a browser would post it, unchanged unless overridden."""
+    data = {
+        "reference": action.reference,
+        "recommendation": action.recommendation,
+        "description": action.description,
+        "lead_agency": action.lead_agency_id,
+        "responsible_officer": action.responsible_officer_id or "",
+        "target_date": action.target_date.isoformat(),
+        "success_measure": action.success_measure,
+        "themes": [theme.pk for theme in action.themes.all()],
+        "loaded_version": loaded_version(action),
+    }
+    return {**data, **overrides}

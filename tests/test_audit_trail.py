@@ -12,6 +12,7 @@ from actionplans.models import Action, ActionPlan
 from actionplans.rules import Status
 from audit.models import ChangeRecord
 from reviews.models import Review
+from tests import factories
 
 AUDITED = (Review, ActionPlan, Action)
 
@@ -48,20 +49,6 @@ def review_data(**changes):
     return {**data, **changes}
 
 
-def action_data(action, **changes):
-    data = {
-        "reference": action.reference,
-        "recommendation": action.recommendation,
-        "description": action.description,
-        "lead_agency": action.lead_agency_id,
-        "responsible_officer": action.responsible_officer_id or "",
-        "target_date": action.target_date.isoformat(),
-        "success_measure": action.success_measure,
-        "loaded_version": action.updated_at.isoformat(),
-    }
-    return {**data, **changes}
-
-
 def write_paths(world):
     """(who, url, data) for every way the application changes a review, plan or action."""
     review, plan, action = world.review, world.multi_plan, world.multi_action
@@ -73,8 +60,8 @@ def write_paths(world):
             "kind": ActionPlan.Kind.SINGLE_AGENCY, "agency": world.board.pk, "title": "Board plan"}),
         ("member", reverse("actionplans:plan_edit", args=[plan.pk]), {
             "kind": plan.kind, "title": "Renamed plan", "loaded_version": plan.updated_at.isoformat()}),
-        ("member", reverse("actionplans:action_create", args=[plan.pk]), action_data(action, reference="7.7")),
-        ("member", reverse("actionplans:action_edit", args=[action.pk]), action_data(action, target_date="2031-04-01")),
+        ("member", reverse("actionplans:action_create", args=[plan.pk]), factories.action_edit_data(action, reference="7.7")),
+        ("member", reverse("actionplans:action_edit", args=[action.pk]), factories.action_edit_data(action, target_date="2031-04-01")),
         ("police", reverse("actionplans:action_progress", args=[action.pk]), {
             "status": Status.COMPLETED, "note": "Done.", "loaded_version": action.updated_at.isoformat()}),
         ("member", reverse("actionplans:action_cancel", args=[world.police_action.pk]), {"reason": "No longer needed."}),
@@ -123,7 +110,7 @@ def test_the_action_page_tells_its_history_in_plain_words(client, world):
     action.save()
     action.refresh_from_db()
     client.force_login(world.member)
-    client.post(reverse("actionplans:action_edit", args=[action.pk]), action_data(action, target_date="2030-04-01"))
+    client.post(reverse("actionplans:action_edit", args=[action.pk]), factories.action_edit_data(action, target_date="2030-04-01"))
     page = client.get(action.get_absolute_url()).content.decode()
     assert f"Target date changed from 1 Mar 2030 to 1 Apr 2030 by {world.member}" in page
 

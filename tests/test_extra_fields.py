@@ -9,31 +9,12 @@ from reviews.models import Review
 from tests import factories
 
 
-def loaded_version(obj):
-    """What the edit page's hidden ``loaded_version`` field holds: the object's ``updated_at`` when opened."""
-    return type(obj).objects.get(pk=obj.pk).updated_at.isoformat()
-
-
-def action_edit_data(action, **overrides):
-    data = {
-        "reference": action.reference,
-        "recommendation": action.recommendation,
-        "description": action.description,
-        "lead_agency": action.lead_agency_id,
-        "responsible_officer": action.responsible_officer_id or "",
-        "target_date": action.target_date.isoformat(),
-        "success_measure": action.success_measure,
-        "loaded_version": loaded_version(action),
-    }
-    return {**data, **overrides}
-
-
 def test_action_edit_ignores_status_plan_creator_and_cancellation_reason(client, world):
     action = world.police_action
     action.created_by = world.member
     action.save()
     client.force_login(world.admin)
-    data = action_edit_data(
+    data = factories.action_edit_data(
         action,
         description="Revised: deliver training to every response team.",
         status=Status.VERIFIED,
@@ -61,7 +42,7 @@ def test_action_edit_ignores_status_plan_creator_and_cancellation_reason(client,
 def test_action_edit_on_a_multi_agency_plan_ignores_status_and_plan(client, world):
     action = world.multi_action
     client.force_login(world.member)
-    data = action_edit_data(action, status=Status.CANCELLED, cancellation_reason="Because", plan=world.police_plan.pk)
+    data = factories.action_edit_data(action, status=Status.CANCELLED, cancellation_reason="Because", plan=world.police_plan.pk)
     assert client.post(reverse("actionplans:action_edit", args=[action.pk]), data).status_code == 302
     action.refresh_from_db()
     assert (action.status, action.cancellation_reason, action.plan) == (Status.IN_PROGRESS, "", world.multi_plan)
@@ -71,7 +52,7 @@ def test_action_in_a_single_agency_plan_cannot_be_given_another_lead_agency(clie
     # lead_agency is a field of the form, but in the police's own plan the police is its only choice.
     action = world.police_action
     client.force_login(world.member)
-    data = action_edit_data(action, lead_agency=world.health.pk, description="Moved to health")
+    data = factories.action_edit_data(action, lead_agency=world.health.pk, description="Moved to health")
     response = client.post(reverse("actionplans:action_edit", args=[action.pk]), data)
     assert response.status_code == 200
     assert "Select a valid choice." in response.content.decode()
@@ -125,7 +106,7 @@ def test_progress_update_by_agency_user_ignores_fields_of_the_action(client, wor
         "cancellation_reason": "Smuggled in",
         "author": world.member.pk,
         "status_before": Status.VERIFIED,
-        "loaded_version": loaded_version(action),
+        "loaded_version": factories.loaded_version(action),
     }
     response = client.post(reverse("actionplans:action_progress", args=[action.pk]), data)
     assert response.status_code == 302
@@ -144,7 +125,7 @@ def test_progress_update_cannot_smuggle_a_second_status(client, world):
     client.force_login(world.agency_user)
     url = reverse("actionplans:action_progress", args=[action.pk])
     for statuses in ([Status.COMPLETED, Status.VERIFIED], [Status.VERIFIED, Status.COMPLETED]):
-        response = client.post(url, {"status": statuses, "note": "Done.", "loaded_version": loaded_version(action)})
+        response = client.post(url, {"status": statuses, "note": "Done.", "loaded_version": factories.loaded_version(action)})
         action.refresh_from_db()
         assert action.status != Status.VERIFIED
         assert response.status_code in (302, 400)
@@ -162,7 +143,7 @@ def test_plan_edit_ignores_another_review_and_creator(client, world):
         "description": "",
         "review": other_review.pk,
         "created_by": world.other.pk,
-        "loaded_version": loaded_version(plan),
+        "loaded_version": factories.loaded_version(plan),
     }
     response = client.post(reverse("actionplans:plan_edit", args=[plan.pk]), data)
     assert response.status_code == 302
@@ -204,7 +185,7 @@ def test_review_edit_and_create_ignore_creator_and_timestamps(client, world):
         "published_on": review.published_on.isoformat(),
         "created_by": world.other.pk,
         "created_at": "2001-01-01T00:00:00Z",
-        "loaded_version": loaded_version(review),
+        "loaded_version": factories.loaded_version(review),
     }
     assert client.post(reverse("reviews:edit", args=[review.pk]), data).status_code == 302
     review.refresh_from_db()

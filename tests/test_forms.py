@@ -63,26 +63,6 @@ def action_data(lead, **overrides):
     return {**data, **overrides}
 
 
-def loaded_version(obj):
-    """What the edit page's hidden ``loaded_version`` field holds: the object's ``updated_at`` when opened."""
-    return type(obj).objects.get(pk=obj.pk).updated_at.isoformat()
-
-
-def action_edit_data(action, **overrides):
-    data = {
-        "reference": action.reference,
-        "recommendation": action.recommendation,
-        "description": action.description,
-        "lead_agency": action.lead_agency_id,
-        "responsible_officer": action.responsible_officer_id or "",
-        "target_date": action.target_date.isoformat(),
-        "success_measure": action.success_measure,
-        "themes": [theme.pk for theme in action.themes.all()],
-        "loaded_version": loaded_version(action),
-    }
-    return {**data, **overrides}
-
-
 def records_for(obj):
     return ChangeRecord.objects.filter(content_type__model=obj._meta.model_name, object_id=obj.pk).order_by("at", "id")
 
@@ -136,7 +116,7 @@ def test_editing_a_review_to_be_finalised_before_it_was_commissioned_changes_not
         commissioned_on="2024-01-01",
         finalised_on="2023-06-01",
         published_on="2024-09-01",
-        loaded_version=loaded_version(review),
+        loaded_version=factories.loaded_version(review),
     )
     response = client.post(reverse("reviews:edit", args=[review.pk]), data)
     assert "A review cannot be finalised before it was commissioned." in text_of(response)
@@ -150,7 +130,7 @@ def test_editing_a_review_to_another_reviews_reference_is_refused(client, world)
     other_review = factories.review(reference="SCR-OTHER-01")
     client.force_login(world.member)
     before = db_state()
-    data = review_data(reference="scr-other-01", title=world.review.title, loaded_version=loaded_version(world.review))
+    data = review_data(reference="scr-other-01", title=world.review.title, loaded_version=factories.loaded_version(world.review))
     response = client.post(reverse("reviews:edit", args=[world.review.pk]), data)
     assert "Review with this Reference already exists." in text_of(response)
     world.review.refresh_from_db()
@@ -193,7 +173,7 @@ def test_single_agency_plan_cannot_be_edited_to_lose_its_agency(client, world):
         "kind": ActionPlan.Kind.SINGLE_AGENCY,
         "agency": "",
         "title": "No agency now",
-        "loaded_version": loaded_version(world.police_plan),
+        "loaded_version": factories.loaded_version(world.police_plan),
     }
     response = client.post(reverse("actionplans:plan_edit", args=[world.police_plan.pk]), data)
     assert "Choose the agency that owns this single-agency plan." in text_of(response)
@@ -293,7 +273,7 @@ def test_bad_action_edit_is_refused_with_a_message_and_nothing_changes(client, w
     overrides = {k: v.format(health=world.health.pk, other=world.other.pk) for k, v in overrides.items()}
     client.force_login(world.member)
     before = db_state()
-    response = client.post(reverse("actionplans:action_edit", args=[action.pk]), action_edit_data(action, **overrides))
+    response = client.post(reverse("actionplans:action_edit", args=[action.pk]), factories.action_edit_data(action, **overrides))
     assert response.status_code == 200
     assert message in text_of(response)
     saved = Action.objects.get(pk=action.pk)
@@ -321,7 +301,7 @@ def test_progress_without_a_note_is_refused_and_changes_nothing(client, world, r
     client.force_login(getattr(world, role))
     before = db_state()
     response = client.post(
-        reverse("actionplans:action_progress", args=[world.multi_action.pk]), {"status": Status.COMPLETED, "note": note, "loaded_version": loaded_version(world.multi_action)}
+        reverse("actionplans:action_progress", args=[world.multi_action.pk]), {"status": Status.COMPLETED, "note": note, "loaded_version": factories.loaded_version(world.multi_action)}
     )
     assert response.status_code == 400
     assert "Progress was not recorded" in text_of(response)
@@ -338,7 +318,7 @@ def test_progress_to_a_status_the_user_may_not_choose_is_refused(client, world, 
     before = db_state()
     response = client.post(
         reverse("actionplans:action_progress", args=[world.multi_action.pk]),
-        {"status": status, "note": "All done.", "loaded_version": loaded_version(world.multi_action)},
+        {"status": status, "note": "All done.", "loaded_version": factories.loaded_version(world.multi_action)},
     )
     assert response.status_code == 400
     assert f"Select a valid choice. {status} is not one of the available choices." in text_of(response)
@@ -354,7 +334,7 @@ def test_agency_user_cannot_reopen_a_cancelled_action(client, world):
     before = db_state()
     response = client.post(
         reverse("actionplans:action_progress", args=[cancelled.pk]),
-        {"status": Status.IN_PROGRESS, "note": "Back on.", "loaded_version": loaded_version(cancelled)},
+        {"status": Status.IN_PROGRESS, "note": "Back on.", "loaded_version": factories.loaded_version(cancelled)},
     )
     assert response.status_code == 403
     cancelled.refresh_from_db()
@@ -409,7 +389,7 @@ def test_member_creates_a_review_with_plans_and_an_action_with_themes_and_edits_
 
     response = client.post(
         reverse("actionplans:action_edit", args=[action.pk]),
-        action_edit_data(action, target_date="2027-06-30", responsible_officer=world.other.pk, themes=[second_theme.pk]),
+        factories.action_edit_data(action, target_date="2027-06-30", responsible_officer=world.other.pk, themes=[second_theme.pk]),
     )
     assert response.status_code == 302
     action.refresh_from_db()
@@ -435,7 +415,7 @@ def test_member_moves_an_action_from_not_started_to_completed_with_dated_notes(c
         (Status.COMPLETED, "Protocol signed."),
     ]
     for status, note in steps:
-        response = client.post(url, {"status": status, "note": note, "loaded_version": loaded_version(action)})
+        response = client.post(url, {"status": status, "note": note, "loaded_version": factories.loaded_version(action)})
         assert response.status_code == 302 and response.url == reverse("actionplans:action_detail", args=[action.pk])
 
     action.refresh_from_db()
@@ -492,7 +472,7 @@ def test_agency_user_records_progress_up_to_completed_on_an_action_its_agency_le
     url = reverse("actionplans:action_progress", args=[action.pk])
 
     for status, note in [(Status.IN_PROGRESS, "Training booked."), (Status.COMPLETED, "All officers trained.")]:
-        response = client.post(url, {"status": status, "note": note, "loaded_version": loaded_version(action)})
+        response = client.post(url, {"status": status, "note": note, "loaded_version": factories.loaded_version(action)})
         assert response.status_code == 302
     action.refresh_from_db()
     assert action.status == Status.COMPLETED
@@ -506,7 +486,7 @@ def test_agency_user_records_progress_up_to_completed_on_an_action_its_agency_le
 
     before = db_state()
     response = client.post(
-        url, {"status": Status.VERIFIED, "note": "Please verify.", "loaded_version": loaded_version(action)}
+        url, {"status": Status.VERIFIED, "note": "Please verify.", "loaded_version": factories.loaded_version(action)}
     )
     assert response.status_code == 400
     action.refresh_from_db()
@@ -517,7 +497,7 @@ def test_agency_user_records_progress_up_to_completed_on_an_action_its_agency_le
 def test_agency_user_records_progress_on_its_own_plan(client, world):
     client.force_login(world.other)
     url = reverse("actionplans:action_progress", args=[world.health_action.pk])
-    data = {"status": Status.COMPLETED, "note": "Audit done.", "loaded_version": loaded_version(world.health_action)}
+    data = {"status": Status.COMPLETED, "note": "Audit done.", "loaded_version": factories.loaded_version(world.health_action)}
     assert client.post(url, data).status_code == 302
     world.health_action.refresh_from_db()
     assert world.health_action.status == Status.COMPLETED

@@ -5,27 +5,14 @@ from django.urls import reverse
 from actionplans.models import Action
 from actionplans.rules import Status
 from audit.models import ChangeRecord
-
-
-def action_form_data(action, **changes):
-    data = {
-        "reference": action.reference,
-        "recommendation": action.recommendation,
-        "description": action.description,
-        "lead_agency": action.lead_agency_id,
-        "responsible_officer": action.responsible_officer_id or "",
-        "target_date": action.target_date.isoformat(),
-        "success_measure": action.success_measure,
-        "loaded_version": action.updated_at.isoformat(),
-    }
-    return {**data, **changes}
+from tests import factories
 
 
 def test_the_second_of_two_interleaved_saves_is_refused_and_shows_what_changed(client, world):
     action = world.multi_action
     url = reverse("actionplans:action_edit", args=[action.pk])
-    opened_by_first = action_form_data(action)
-    opened_by_second = action_form_data(action)
+    opened_by_first = factories.action_edit_data(action)
+    opened_by_second = factories.action_edit_data(action)
 
     client.force_login(world.member)
     first = client.post(url, {**opened_by_first, "target_date": "2031-03-01"})
@@ -53,7 +40,7 @@ def test_the_second_of_two_interleaved_saves_is_refused_and_shows_what_changed(c
 
 def test_a_form_without_its_version_is_refused(client, world):
     action = world.multi_action
-    data = action_form_data(action, description="Changed blind")
+    data = factories.action_edit_data(action, description="Changed blind")
     del data["loaded_version"]
     client.force_login(world.member)
     response = client.post(reverse("actionplans:action_edit", args=[action.pk]), data)

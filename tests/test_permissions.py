@@ -112,11 +112,6 @@ def _log_in_as(client, world, role):
         client.force_login(getattr(world, role))
 
 
-def loaded_version(obj):
-    """What the edit page's hidden ``loaded_version`` field holds: the object's ``updated_at`` when opened."""
-    return type(obj).objects.get(pk=obj.pk).updated_at.isoformat()
-
-
 def _valid_data(world, url_name, obj):
     """A POST body the form accepts, so that a refusal can only come from the permission check."""
     if url_name == "reviews:create":
@@ -138,7 +133,7 @@ def _valid_data(world, url_name, obj):
             "commissioned_on": review.commissioned_on.isoformat(),
             "finalised_on": review.finalised_on.isoformat(),
             "published_on": review.published_on.isoformat(),
-            "loaded_version": loaded_version(review),
+            "loaded_version": factories.loaded_version(review),
         }
     if url_name == "reviews:plan_create":
         return {"kind": ActionPlan.Kind.SINGLE_AGENCY, "agency": world.board.pk, "title": "The board's own plan"}
@@ -149,7 +144,7 @@ def _valid_data(world, url_name, obj):
             "agency": plan.agency_id or "",
             "title": f"{plan.title} (revised)",
             "description": "x",
-            "loaded_version": loaded_version(plan),
+            "loaded_version": factories.loaded_version(plan),
         }
     if url_name == "actionplans:action_create":
         plan = getattr(world, obj)
@@ -172,13 +167,13 @@ def _valid_data(world, url_name, obj):
             "responsible_officer": action.responsible_officer_id or "",
             "target_date": action.target_date.isoformat(),
             "success_measure": action.success_measure,
-            "loaded_version": loaded_version(action),
+            "loaded_version": factories.loaded_version(action),
         }
     if url_name == "actionplans:action_progress":
         return {
             "status": rules.Status.COMPLETED,
             "note": "Training delivered to all teams.",
-            "loaded_version": loaded_version(getattr(world, obj)),
+            "loaded_version": factories.loaded_version(getattr(world, obj)),
         }
     if url_name == "actionplans:action_cancel":
         return {"reason": "Superseded by the national protocol."}
