@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.models import Agency, SecondFactorRule, SecurityEvent, User
+from audit.admin import ReadOnlyAdmin
 
 
 @admin.register(Agency)
@@ -28,8 +29,8 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
-    """Read-only: sign-ins, failures, lock-outs and refusals."""
+class SecurityEventAdmin(ReadOnlyAdmin):
+    """Sign-ins, failures, lock-outs and refusals."""
 
     list_display = ["at", "kind", "user", "username", "ip_address", "path", "detail"]
     list_filter = ["kind"]
@@ -37,14 +38,6 @@ class SecurityEventAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SecondFactorRule)

@@ -4,17 +4,10 @@ from audit import services
 from audit.models import ChangeRecord
 
 
-@admin.register(ChangeRecord)
-class ChangeRecordAdmin(admin.ModelAdmin):
-    """Read-only: the record of changes is never edited, even by administrators."""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records (changes, security events, downloads, reminders): administrators read them, nobody edits them."""
 
-    list_display = ["at", "actor", "content_type", "object_repr", "verb"]
-    list_filter = ["content_type", "verb"]
-    search_fields = ["object_repr", "actor__username"]
-    list_select_related = ["actor", "content_type"]
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -22,6 +15,18 @@ class ChangeRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(ReadOnlyAdmin):
+    """The record of changes is never edited, even by administrators."""
+
+    list_display = ["at", "actor", "content_type", "object_repr", "verb"]
+    list_filter = ["content_type", "verb"]
+    search_fields = ["object_repr", "actor__username"]
+    list_select_related = ["actor", "content_type"]
+    date_hierarchy = "at"
+
 
 
 class AuditedAdmin(admin.ModelAdmin):

@@ -1,19 +1,7 @@
 from django.contrib import admin
 
+from audit.admin import ReadOnlyAdmin
 from reminders.models import Reminder, ReminderItem, ReminderPreference
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The reminder log is a record: administrators read it, including failures, and never edit it."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReminderItemInline(admin.TabularInline):
