@@ -11,14 +11,16 @@ from django.urls import reverse
 from actionplans.models import Action, ActionPlan
 from actionplans.rules import Status
 from audit.models import ChangeRecord
+from evidence import services as evidence_services
+from evidence.models import Evidence, EvidenceDecision
 from reviews.models import Review
-from tests import factories
+from tests import evidence_samples, factories
 
-AUDITED = (Review, ActionPlan, Action)
+AUDITED = (Review, ActionPlan, Action, Evidence, EvidenceDecision)
 
 
 @contextlib.contextmanager
-def saves_must_be_recorded():
+def saves_must_be_recorded(expect_saves=True):
     """Fail if any audited object saved inside the block has no change record written inside the block."""
     saved = set()
 
@@ -34,7 +36,7 @@ def saves_must_be_recorded():
         for model in AUDITED:
             post_save.disconnect(sender=model, dispatch_uid=f"audit-test-{model.__name__}")
     recorded = set(ChangeRecord.objects.filter(id__gt=newest).values_list("content_type_id", "object_id"))
-    assert saved, "the write saved nothing: the test would prove nothing"
+    assert saved or not expect_saves, "the write saved nothing: the test would prove nothing"
     assert saved <= recorded, f"saved without a change record: {saved - recorded}"
 
 
@@ -75,6 +77,51 @@ def test_every_write_path_of_the_application_leaves_a_change_record(client, worl
     with saves_must_be_recorded():
         response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def evidence_write_paths(world):
+    """(who, url, data, the object whose change must be recorded) for every way evidence and decisions change."""
+    action = world.multi_action
+    submitted = evidence_samples.submit_note(action, world.agency_user)
+    to_reject = evidence_samples.submit_note(action, world.agency_user, note="Second item.")
+    rejected = evidence_samples.submit_note(action, world.agency_user, note="Third item.")
+    evidence_services.evidence_decide(evidence=rejected, actor=world.consultant, accept=False, note="Unsigned copy.")
+    to_withdraw = evidence_samples.submit_note(action, world.agency_user, note="Fourth item.")
+    Action.objects.filter(pk=action.pk).update(status=Status.COMPLETED)
+    note = {"description": "Signed protocol", "represents_on": "2026-03-03", "note": "Signed by all partners."}
+    return [
+        ("agency_user", reverse("evidence:submit", args=[action.pk]), note, None),
+        ("consultant", reverse("evidence:decide", args=[submitted.pk]), {"decision": "accept", "note": ""}, submitted),
+        ("consultant", reverse("evidence:decide", args=[to_reject.pk]), {"decision": "reject", "note": "Unsigned."}, to_reject),
+        ("agency_user", reverse("evidence:new_version", args=[rejected.pk]), note, rejected),
+        ("agency_user", reverse("evidence:withdraw", args=[to_withdraw.pk]), {"reason": "Wrong file."}, to_withdraw),
+    ]
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_every_evidence_write_path_leaves_a_change_record(client, world, index):
+    who, url, data, changed = evidence_write_paths(world)[index]
+    client.force_login(getattr(world, who))
+    newest = ChangeRecord.objects.order_by("-id").values_list("id", flat=True).first()
+    with saves_must_be_recorded(expect_saves=changed is None):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    if changed is not None:  # status changes made with a conditional UPDATE send no post_save: check them directly
+        content_type = ContentType.objects.get_for_model(Evidence)
+        assert ChangeRecord.objects.filter(id__gt=newest, content_type=content_type, object_id=changed.pk).exists()
+
+
+def test_verifying_and_withdrawing_a_sign_off_leave_change_records(client, world):
+    action = world.multi_action
+    item = evidence_samples.submit_note(action, world.agency_user)
+    evidence_services.evidence_decide(evidence=item, actor=world.consultant, accept=True, note="")
+    Action.objects.filter(pk=action.pk).update(status=Status.COMPLETED)
+    client.force_login(world.consultant)
+    with saves_must_be_recorded():
+        assert client.post(reverse("evidence:verify", args=[action.pk]), {"note": "Accepted."}).status_code == 302
+    with saves_must_be_recorded():
+        response = client.post(reverse("evidence:withdraw_verification", args=[action.pk]), {"reason": "Re-audit."})
+        assert response.status_code == 302
 
 
 def test_admin_edits_leave_change_records_too(client, world):
