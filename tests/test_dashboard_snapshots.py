@@ -4,8 +4,9 @@ import datetime
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 
 from actionplans.models import ProgressUpdate
 from actionplans.rules import Status, today
@@ -95,3 +96,24 @@ def test_an_agency_users_trend_leaves_out_other_agencies_own_plans(world):
     assert police[0].figures.total == 3  # two multi-agency actions and the police plan's own
     health_seen_by_police = selectors.trend(world.agency_user, agency=world.health)
     assert health_seen_by_police[0].figures.total == 1
+
+
+def test_the_demo_has_a_trend_and_seeding_again_leaves_it_alone(settings, db):
+    settings.ALLOW_DEMO_DATA = True
+    call_command("seed_demo", stdout=io.StringIO())
+    days = set(Snapshot.objects.values_list("date", flat=True))
+    assert len(days) == 183 and max(days) == today()
+    before = list(Snapshot.objects.order_by("pk").values_list("pk", "date", "plan_id", "lead_agency_id", "total", "verified"))
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "0 earlier days of snapshots filled" in out.getvalue()
+    after = list(Snapshot.objects.order_by("pk").values_list("pk", "date", "plan_id", "lead_agency_id", "total", "verified"))
+    assert after == before
+    # A plausible history: the figures change over the months rather than repeating today's.
+    verified = {total for total in Snapshot.objects.values("date").annotate(n=Sum("verified")).values_list("n", flat=True)}
+    assert len(verified) > 1
+
+
+def test_backfill_refuses_a_negative_number_of_days(db):
+    with pytest.raises(CommandError):
+        call_command("take_snapshot", "--backfill", "-3", stdout=io.StringIO())
