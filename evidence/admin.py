@@ -53,7 +53,7 @@ class EvidenceAdmin(ReadOnlyAdmin):
 class EvidenceDownloadAdmin(ReadOnlyAdmin):
     """Who downloaded which evidence file, and when."""
 
-    list_display = ["at", "user", "evidence", "file_name", "agency"]
+    list_display = ["at", "user", "ip_address", "evidence", "file_name", "agency"]
     list_filter = ["evidence__agency"]
     search_fields = ["user__username", "user__last_name", "evidence__original_name"]
     list_select_related = ["user", "evidence__action__plan__review", "evidence__agency"]

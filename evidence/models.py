@@ -132,6 +132,7 @@ class EvidenceDownload(models.Model):
 
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="downloads")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ip_address = models.GenericIPAddressField("address", null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

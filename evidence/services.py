@@ -189,6 +189,6 @@ def action_withdraw_verification(*, action, actor, reason):
     )
 
 
-def evidence_record_download(*, evidence, user):
-    """Log one download of the item's file (shown to administrators in the admin site)."""
-    return EvidenceDownload.objects.create(evidence=evidence, user=user)
+def evidence_record_download(*, evidence, user, ip_address=None):
+    """Log one download of the item's file: who, from where, when (shown to administrators in the admin site)."""
+    return EvidenceDownload.objects.create(evidence=evidence, user=user, ip_address=ip_address)

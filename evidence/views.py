@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import access
+from accounts import access, security
 from accounts.access import Need
 from actionplans import rules
 from audit.services import history_of
@@ -125,7 +125,7 @@ def evidence_download(request, pk):
     except storage.FileChanged as problem:
         logger.error("Download of evidence #%s by %s refused: %s", evidence.pk, request.user, problem)
         return render(request, "evidence/file_changed.html", {"evidence": evidence}, status=409)
-    services.evidence_record_download(evidence=evidence, user=request.user)
+    services.evidence_record_download(evidence=evidence, user=request.user, ip_address=security.client_ip(request))
     response = FileResponse(
         content, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
     )

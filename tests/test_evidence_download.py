@@ -41,7 +41,7 @@ def test_the_original_name_is_given_back_properly_encoded(client, world, name, h
     assert "\r" not in response["Content-Disposition"] and "\n" not in response["Content-Disposition"]
 
 
-def test_every_download_is_logged_with_who_and_when(client, world):
+def test_every_download_is_logged_with_who_where_and_when(client, world):
     item = samples.submit(world.multi_action, world.agency_user)
     for user in (world.consultant, world.chair, world.agency_user):
         client.force_login(user)
@@ -51,6 +51,7 @@ def test_every_download_is_logged_with_who_and_when(client, world):
         (item, world.consultant), (item, world.chair), (item, world.agency_user)
     ]
     assert all(entry.at for entry in log)
+    assert {entry.ip_address for entry in log} == {"127.0.0.1"}
 
 
 def test_a_file_changed_since_upload_is_refused_and_not_logged(client, world, settings, caplog):
