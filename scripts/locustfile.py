@@ -65,6 +65,9 @@ class AgencyUser(SignedIn):
         super().on_start()
         mine = self.client.get("/actions/mine/", name="my actions")
         self.mine = [int(pk) for pk in re.findall(r'href="/actions/(\d+)/"', mine.text)] or ACTION_IDS[:1]
+        # Evidence goes on actions still in progress (verified and cancelled ones take none).
+        open_ = self.client.get("/actions/mine/?status=in_progress", name="my actions")
+        self.open = [int(pk) for pk in re.findall(r'href="/actions/(\d+)/"', open_.text)]
 
     @task(4)
     def my_actions(self):
@@ -76,10 +79,12 @@ class AgencyUser(SignedIn):
 
     @task(1)
     def upload(self):
-        pk = random.choice(self.mine)
+        if not self.open:
+            return
+        pk = random.choice(self.open)
         form = self.client.get(f"/actions/{pk}/evidence/new/", name="evidence form")
         match = TOKEN.search(form.text)
-        if not match:
+        if form.status_code != 200 or not match:
             return
         self.client.post(
             f"/actions/{pk}/evidence/new/",
