@@ -8,7 +8,7 @@ export PIP_CONSTRAINT := $(CURDIR)/build-constraints.txt
 export PIP_BUILD_CONSTRAINT := $(CURDIR)/build-constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install migrate demo check clean bench-reminders bench-load
+.PHONY: run test install migrate demo check clean bench bench-reminders bench-load
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -38,17 +38,16 @@ check: install
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-# Not a test: times the reminder job on a large data set in the configured (throwaway!) database.
 # Not a test: gunicorn on PostgreSQL with the large data set under 20 signed-in locust users (README, "Load").
 bench-load: install
 	$(BIN)/python scripts/bench_load.py $(BENCH_ARGS)
 
+# Not a test: times the reminder job on a large data set in the configured (throwaway!) database.
 bench-reminders: migrate
 	$(BIN)/python scripts/bench_reminders.py $(BENCH_ARGS)
 
 # Not a test: builds a large data set in a throwaway test database beside the configured one and times the
 # dashboard against a raw SQL floor (README, "Dashboard performance"). BENCH_ARGS="--scale 10" for ten times larger.
-.PHONY: bench
 bench: migrate
 	$(BIN)/python manage.py bench_dashboard $(BENCH_ARGS)
 
