@@ -4,8 +4,9 @@ import datetime
 import itertools
 
 from accounts.models import Agency, Role, User
-from actionplans.models import Action, ActionPlan
+from actionplans.models import Action, ActionPlan, ProgressUpdate
 from actionplans.rules import Status, today
+from audit.models import ChangeRecord
 from reviews.models import Review, Theme
 
 _seq = itertools.count(1)
@@ -86,3 +87,19 @@ def action_edit_data(action, **overrides):
         "loaded_version": loaded_version(action),
     }
     return {**data, **overrides}
+
+
+def db_state():
+    """Every row a write to reviews, plans or actions could touch, to show that a refused request changed nothing."""
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())
+        for model in (
+            Review,
+            Review.themes.through,
+            ActionPlan,
+            Action,
+            Action.themes.through,
+            ProgressUpdate,
+            ChangeRecord,
+        )
+    }

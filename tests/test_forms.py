@@ -8,27 +8,11 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 
 from actionplans import rules
-from actionplans.models import Action, ActionPlan, ProgressUpdate
+from actionplans.models import Action, ActionPlan
 from actionplans.rules import Status
 from audit.models import ChangeRecord
 from reviews.models import Review
 from tests import factories
-
-
-def db_state():
-    """Every row a write could touch."""
-    return {
-        model.__name__: list(model.objects.order_by("pk").values())
-        for model in (
-            Review,
-            Review.themes.through,
-            ActionPlan,
-            Action,
-            Action.themes.through,
-            ProgressUpdate,
-            ChangeRecord,
-        )
-    }
 
 
 def text_of(response):
@@ -87,28 +71,28 @@ def records_for(obj):
 )
 def test_bad_new_review_is_refused_with_a_message_and_nothing_is_saved(client, world, data, message):
     client.force_login(world.member)
-    before = db_state()
+    before = factories.db_state()
     response = client.post(reverse("reviews:create"), data)
     assert response.status_code == 200
     assert "Nothing was saved" in text_of(response)
     assert message in text_of(response)
-    assert db_state() == before
+    assert factories.db_state() == before
 
 
 def test_review_reference_must_be_unique_whatever_its_case(client, world):
     client.force_login(world.member)
-    before = db_state()
+    before = factories.db_state()
     response = client.post(reverse("reviews:create"), review_data(reference=f" {world.review.reference.lower()} "))
     assert response.status_code == 200
     assert "Review with this Reference already exists." in text_of(response)
     assert Review.objects.count() == 1
-    assert db_state() == before
+    assert factories.db_state() == before
 
 
 def test_editing_a_review_to_be_finalised_before_it_was_commissioned_changes_nothing(client, world):
     client.force_login(world.member)
     review = world.review
-    before = db_state()
+    before = factories.db_state()
     data = review_data(
         reference=review.reference,
         title="Renamed",
@@ -123,19 +107,19 @@ def test_editing_a_review_to_be_finalised_before_it_was_commissioned_changes_not
     review.refresh_from_db()
     assert review.title != "Renamed"
     assert review.finalised_on == datetime.date(2024, 6, 1)
-    assert db_state() == before
+    assert factories.db_state() == before
 
 
 def test_editing_a_review_to_another_reviews_reference_is_refused(client, world):
     other_review = factories.review(reference="SCR-OTHER-01")
     client.force_login(world.member)
-    before = db_state()
+    before = factories.db_state()
     data = review_data(reference="scr-other-01", title=world.review.title, loaded_version=factories.loaded_version(world.review))
     response = client.post(reverse("reviews:edit", args=[world.review.pk]), data)
     assert "Review with this Reference already exists." in text_of(response)
     world.review.refresh_from_db()
     assert world.review.reference != other_review.reference
-    assert db_state() == before
+    assert factories.db_state() == before
 
 
 # --- Plans ------------------------------------------------------------------------------------
@@ -158,17 +142,17 @@ def test_editing_a_review_to_another_reviews_reference_is_refused(client, world)
 def test_bad_new_plan_is_refused_with_a_message_and_nothing_is_saved(client, world, data, message):
     data = {k: v.format(police=world.police.pk, board=world.board.pk) for k, v in data.items()}
     client.force_login(world.member)
-    before = db_state()
+    before = factories.db_state()
     response = client.post(reverse("reviews:plan_create", args=[world.review.pk]), data)
     assert response.status_code == 200
     assert message in text_of(response)
     assert ActionPlan.objects.count() == 3
-    assert db_state() == before
+    assert factories.db_state() == before
 
 
 def test_single_agency_plan_cannot_be_edited_to_lose_its_agency(client, world):
     client.force_login(world.member)
-    before = db_state()
+    before = factories.db_state()
     data = {
         "kind": ActionPlan.Kind.SINGLE_AGENCY,
         "agency": "",
@@ -180,7 +164,7 @@ def test_single_agency_plan_cannot_be_edited_to_lose_its_agency(client, world):
     world.police_plan.refresh_from_db()
     assert world.police_plan.agency == world.police
     assert world.police_plan.title != "No agency now"
-    assert db_state() == before
+    assert factories.db_state() == before
 
 
 # --- Actions ----------------------------------------------------------------------------------
@@ -188,12 +172,12 @@ def test_single_agency_plan_cannot_be_edited_to_lose_its_agency(client, world):
 
 def _post_new_action_and_check_refused(client, world, plan, data, message):
     client.force_login(world.member)
-    before, count = db_state(), plan.actions.count()
+    before, count = factories.db_state(), plan.actions.count()
     response = client.post(reverse("actionplans:action_create", args=[plan.pk]), data)
     assert response.status_code == 200
     assert message in text_of(response)
     assert plan.actions.count() == count
-    assert db_state() == before
+    assert factories.db_state() == before
 
 
 @pytest.mark.parametrize(
@@ -232,14 +216,14 @@ def test_new_action_without_a_valid_lead_agency_is_refused_with_a_message(client
 def test_bad_new_action_is_refused_with_a_message_and_nothing_is_saved(client, world, overrides, messages):
     overrides = {k: v.format(other=world.other.pk) for k, v in overrides.items()}
     client.force_login(world.member)
-    before = db_state()
+    before = factories.db_state()
     response = client.post(
         reverse("actionplans:action_create", args=[world.multi_plan.pk]), action_data(world.police, **overrides)
     )
     assert response.status_code == 200
     for message in messages:
         assert message in text_of(response)
-    assert db_state() == before
+    assert factories.db_state() == before
 
 
 def test_duplicate_reference_within_a_plan_is_refused_whatever_its_case(client, world):
@@ -272,34 +256,34 @@ def test_bad_action_edit_is_refused_with_a_message_and_nothing_changes(client, w
     action = getattr(world, action_name)
     overrides = {k: v.format(health=world.health.pk, other=world.other.pk) for k, v in overrides.items()}
     client.force_login(world.member)
-    before = db_state()
+    before = factories.db_state()
     response = client.post(reverse("actionplans:action_edit", args=[action.pk]), factories.action_edit_data(action, **overrides))
     assert response.status_code == 200
     assert message in text_of(response)
     saved = Action.objects.get(pk=action.pk)
     for field in ("reference", "description", "lead_agency_id", "responsible_officer_id", "target_date"):
         assert getattr(saved, field) == getattr(action, field)
-    assert db_state() == before
+    assert factories.db_state() == before
 
 
 @pytest.mark.parametrize("reason", ["", "   \n\t  "], ids=["no-reason", "whitespace-only"])
 def test_cancelling_without_a_reason_is_refused_and_changes_nothing(client, world, reason):
     client.force_login(world.member)
-    before = db_state()
+    before = factories.db_state()
     response = client.post(reverse("actionplans:action_cancel", args=[world.multi_action.pk]), {"reason": reason})
     assert response.status_code == 200
     assert "Give a reason for cancelling this action." in text_of(response)
     world.multi_action.refresh_from_db()
     assert world.multi_action.status == Status.IN_PROGRESS
     assert world.multi_action.cancellation_reason == ""
-    assert db_state() == before
+    assert factories.db_state() == before
 
 
 @pytest.mark.parametrize("role", ["member", "agency_user"])
 @pytest.mark.parametrize("note", ["", "   "], ids=["no-note", "whitespace-only"])
 def test_progress_without_a_note_is_refused_and_changes_nothing(client, world, role, note):
     client.force_login(getattr(world, role))
-    before = db_state()
+    before = factories.db_state()
     response = client.post(
         reverse("actionplans:action_progress", args=[world.multi_action.pk]), {"status": Status.COMPLETED, "note": note, "loaded_version": factories.loaded_version(world.multi_action)}
     )
@@ -308,14 +292,14 @@ def test_progress_without_a_note_is_refused_and_changes_nothing(client, world, r
     assert "Write a progress note" in text_of(response)
     world.multi_action.refresh_from_db()
     assert world.multi_action.status == Status.IN_PROGRESS
-    assert db_state() == before
+    assert factories.db_state() == before
 
 
 @pytest.mark.parametrize("role", ["member", "agency_user"])
 @pytest.mark.parametrize("status", [Status.VERIFIED, Status.CANCELLED, "done"])
 def test_progress_to_a_status_the_user_may_not_choose_is_refused(client, world, role, status):
     client.force_login(getattr(world, role))
-    before = db_state()
+    before = factories.db_state()
     response = client.post(
         reverse("actionplans:action_progress", args=[world.multi_action.pk]),
         {"status": status, "note": "All done.", "loaded_version": factories.loaded_version(world.multi_action)},
@@ -325,13 +309,13 @@ def test_progress_to_a_status_the_user_may_not_choose_is_refused(client, world, 
     world.multi_action.refresh_from_db()
     assert world.multi_action.status == Status.IN_PROGRESS
     assert world.multi_action.cancellation_reason == ""
-    assert db_state() == before
+    assert factories.db_state() == before
 
 
 def test_agency_user_cannot_reopen_a_cancelled_action(client, world):
     cancelled = factories.action(world.multi_plan, world.police, reference="1.9", status=Status.CANCELLED)
     client.force_login(world.agency_user)
-    before = db_state()
+    before = factories.db_state()
     response = client.post(
         reverse("actionplans:action_progress", args=[cancelled.pk]),
         {"status": Status.IN_PROGRESS, "note": "Back on.", "loaded_version": factories.loaded_version(cancelled)},
@@ -339,7 +323,7 @@ def test_agency_user_cannot_reopen_a_cancelled_action(client, world):
     assert response.status_code == 403
     cancelled.refresh_from_db()
     assert cancelled.status == Status.CANCELLED
-    assert db_state() == before
+    assert factories.db_state() == before
 
 
 # --- Happy paths ------------------------------------------------------------------------------
@@ -484,14 +468,14 @@ def test_agency_user_records_progress_up_to_completed_on_an_action_its_agency_le
     assert record.actor == world.agency_user
     assert record.changes == {"status": ["In progress", "Completed"]}
 
-    before = db_state()
+    before = factories.db_state()
     response = client.post(
         url, {"status": Status.VERIFIED, "note": "Please verify.", "loaded_version": factories.loaded_version(action)}
     )
     assert response.status_code == 400
     action.refresh_from_db()
     assert action.status == Status.COMPLETED
-    assert db_state() == before
+    assert factories.db_state() == before
 
 
 def test_agency_user_records_progress_on_its_own_plan(client, world):

@@ -180,22 +180,6 @@ def _valid_data(world, url_name, obj):
     raise AssertionError(f"no valid data for {url_name}")
 
 
-def db_state():
-    """Every row a write could touch, to show that a refused request changed nothing."""
-    return {
-        model.__name__: list(model.objects.order_by("pk").values())
-        for model in (
-            Review,
-            Review.themes.through,
-            ActionPlan,
-            Action,
-            Action.themes.through,
-            ProgressUpdate,
-            ChangeRecord,
-        )
-    }
-
-
 def _assert_outcome(response, expected):
     login_url = reverse("accounts:login")
     if expected == LOGIN:
@@ -220,13 +204,13 @@ def test_post_with_valid_data_is_saved_only_for_those_allowed_and_refusals_chang
     client, world, url_name, obj, role, expected
 ):
     _log_in_as(client, world, role)
-    before = db_state()
+    before = factories.db_state()
     response = client.post(_url(world, url_name, obj), _valid_data(world, url_name, obj))
     _assert_outcome(response, expected)
     if expected == SAVED:
-        assert db_state() != before, "the valid data must really save something"
+        assert factories.db_state() != before, "the valid data must really save something"
     else:
-        assert db_state() == before
+        assert factories.db_state() == before
 
 
 def test_get_of_an_object_that_does_not_exist_is_404(client, world):
@@ -246,14 +230,14 @@ def test_board_chair_is_refused_every_write_and_nothing_changes(client, world):
     client.force_login(world.chair)
     writes = [(url_name, obj) for url_name, obj, _ in POST_MATRIX]
     counts = {model: model.objects.count() for model in (Review, ActionPlan, Action, ProgressUpdate, ChangeRecord)}
-    before = db_state()
+    before = factories.db_state()
 
     for url_name, obj in writes:
         response = client.post(_url(world, url_name, obj), _valid_data(world, url_name, obj))
         assert response.status_code == 403, (url_name, obj)
 
     assert {model: model.objects.count() for model in counts} == counts
-    assert db_state() == before
+    assert factories.db_state() == before
     world.review.refresh_from_db()
     assert world.review.title != "Child A (renamed)"
     for name in ("multi_plan", "police_plan", "health_plan"):
