@@ -1,7 +1,6 @@
 import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
-from django.apps import apps
 from django.db.models import Q
 
 from accounts import access
@@ -40,13 +39,12 @@ class ActionFilter(django_filters.FilterSet):
         label="Counted as",
         empty_label="All actions",
     )
-    if apps.is_installed("evidence"):
-        evidence = django_filters.ChoiceFilter(
-            choices=[("awaiting", "With evidence awaiting audit")],
-            method="filter_evidence",
-            label="Evidence",
-            empty_label="With or without evidence",
-        )
+    evidence = django_filters.ChoiceFilter(
+        choices=[("awaiting", "With evidence awaiting audit")],
+        method="filter_evidence",
+        label="Evidence",
+        empty_label="With or without evidence",
+    )
     ordering = django_filters.OrderingFilter(
         fields=[("target_date", "target_date"), ("plan__review__reference", "review")],
         field_labels={"target_date": "Target date", "plan__review__reference": "Review reference"},
@@ -78,7 +76,7 @@ class ActionFilter(django_filters.FilterSet):
                 Column("state", css_class="col-md-3"),
                 Column("ordering", css_class="col-md-3"),
             ),
-            *([Row(Column("evidence", css_class="col-md-3"))] if "evidence" in self.filters else []),
+            Row(Column("evidence", css_class="col-md-3")),
         )
         helper.add_input(Submit("", "Apply filters"))
 

@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -13,7 +11,7 @@ from actionplans.forms import ActionForm, ActionPlanForm, CancelForm, ProgressFo
 from audit.services import history_of
 from evidence.selectors import action_evidence_context
 from reminders.selectors import reminder_items_of_action
-from scrsystem.http import posted
+from scrsystem.http import paginate, posted
 
 LIST_RELATED = ("plan__review", "plan__agency", "lead_agency", "responsible_officer")
 
@@ -23,10 +21,8 @@ def _paginated_actions(request, queryset, **context):
     actions = action_filter.qs.select_related(*LIST_RELATED)
     if not request.GET.get("ordering"):
         actions = actions.order_by("target_date", "plan__review__reference", "reference")
-    page = Paginator(actions, settings.ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {"filter": action_filter, "page": page, "query": query.urlencode(), "today": rules.today(), **context}
+    page, query = paginate(request, actions)
+    return {"filter": action_filter, "page": page, "query": query, "today": rules.today(), **context}
 
 
 def action_list(request):

@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from accounts.access import visible_evidence
 from actionplans import rules
-from dashboard.selectors import evidence_installed, visible_evidence
 
 #: Text starting with one of these is a formula (or becomes one) in Excel, LibreOffice and Google Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -31,8 +31,6 @@ COLUMNS = [
     ("Status", 12),
     ("BRAG", 8),
     ("Days overdue", 8),
-]
-EVIDENCE_COLUMNS = [
     ("Evidence awaiting audit", 10),
     ("Evidence accepted", 10),
     ("Evidence rejected", 10),
@@ -47,31 +45,25 @@ def neutralise(value):
     return value
 
 
-def columns():
-    return COLUMNS + (EVIDENCE_COLUMNS if evidence_installed() else [])
-
-
 def export_queryset(actions, user):
     """The rows to export, in the list's order, with what they show joined in (one query)."""
     actions = actions.select_related("plan__review", "lead_agency", "responsible_officer")
+    # Counted over the evidence this user may see: an agency sees nothing of other agencies' evidence.
     evidence = visible_evidence(user)
-    if evidence is not None:
-        # Counted over the evidence this user may see: an agency sees nothing of other agencies' evidence.
-        def count(status):
-            per_action = evidence.filter(action=OuterRef("pk"), status=status).order_by().values("action")
-            return Coalesce(Subquery(per_action.annotate(n=Count("id")).values("n")), 0)
 
-        actions = actions.annotate(
-            evidence_submitted=count("submitted"),
-            evidence_accepted=count("accepted"),
-            evidence_rejected=count("rejected"),
-        )
-    return actions
+    def count(status):
+        per_action = evidence.filter(action=OuterRef("pk"), status=status).order_by().values("action")
+        return Coalesce(Subquery(per_action.annotate(n=Count("id")).values("n")), 0)
+
+    return actions.annotate(
+        evidence_submitted=count("submitted"),
+        evidence_accepted=count("accepted"),
+        evidence_rejected=count("rejected"),
+    )
 
 
 def rows(actions, *, dates_as_text):
     today = rules.today()
-    with_evidence = evidence_installed()
     for action in actions:
         row = [
             action.plan.review.reference,
@@ -84,9 +76,10 @@ def rows(actions, *, dates_as_text):
             action.get_status_display(),
             action.brag(today).short_label,
             action.days_overdue(today),
+            action.evidence_submitted,
+            action.evidence_accepted,
+            action.evidence_rejected,
         ]
-        if with_evidence:
-            row += [action.evidence_submitted, action.evidence_accepted, action.evidence_rejected]
         yield [neutralise(value) for value in row]
 
 
@@ -100,7 +93,7 @@ def csv_response(actions, filename):
 
     def lines():
         yield "\ufeff"  # a byte-order mark, so Excel reads the file as UTF-8
-        yield writer.writerow([name for name, _ in columns()])
+        yield writer.writerow([name for name, _ in COLUMNS])
         for row in rows(actions.iterator(chunk_size=2000), dates_as_text=True):
             yield writer.writerow(row)
 
@@ -112,18 +105,18 @@ def csv_response(actions, filename):
 def xlsx_response(actions, filename):
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Actions")
-    for index, (_, width) in enumerate(columns()):
+    for index, (_, width) in enumerate(COLUMNS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
 
     header = []
-    for name, _ in columns():
+    for name, _ in COLUMNS:
         cell = WriteOnlyCell(sheet, value=name)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    date_column = [name for name, _ in columns()].index("Target date")
+    date_column = [name for name, _ in COLUMNS].index("Target date")
     for row in rows(actions.iterator(chunk_size=2000), dates_as_text=False):
         cells = []
         for index, value in enumerate(row):

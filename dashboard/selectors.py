@@ -10,7 +10,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, Sum
 from django.urls import reverse
@@ -56,22 +55,11 @@ def figure_links(**scope):
     }
     for rating in rules.Brag:
         links[rating.value] = url(brag=rating.value)
-    if evidence_installed():
-        links["evidence"] = url(evidence="awaiting")
+    links["evidence"] = url(evidence="awaiting")
     return links
 
 
-# --- Evidence awaiting audit (the evidence app, when it is installed) -----------------------------------
-
-
-def evidence_installed():
-    return apps.is_installed("evidence")
-
-
-def visible_evidence(user):
-    """Evidence items this user may see (access.visible_evidence: an agency sees only its own), or None without
-    the evidence app."""
-    return access.visible_evidence(user) if evidence_installed() else None
+# --- Evidence awaiting audit ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -84,12 +72,9 @@ class Awaiting:
 
 def awaiting_audit(user, **within):
     """Evidence awaiting the consultant's decision over the actions ``within`` selects (e.g. action__lead_agency=…):
-    the total, by review and by lead agency, from one query; (None, {}, {}) without the evidence app."""
-    evidence = visible_evidence(user)
-    if evidence is None:
-        return None, {}, {}
+    the total, by review and by lead agency, from one query. Over the evidence this user may see."""
     rows = (
-        evidence.filter(status="submitted", **within).order_by()
+        access.visible_evidence(user).filter(status="submitted", **within).order_by()
         .values("action__plan__review_id", "action__lead_agency_id")
         .annotate(items=Count("id"), actions=Count("action_id", distinct=True))
     )
@@ -142,7 +127,7 @@ class Row:
     obj: object
     figures: rules.Figures
     links: dict
-    evidence: Awaiting | None = None
+    evidence: Awaiting = Awaiting()
     name: str = ""
 
     @property
@@ -162,7 +147,7 @@ def sort_rows(rows, sort):
         if key == "name":
             return row.name.lower()
         if key == "evidence":
-            return row.evidence.items if row.evidence else None
+            return row.evidence.items
         return getattr(row.figures, key)
 
     present = [row for row in rows if value(row) is not None]
@@ -182,7 +167,7 @@ def review_rows(by_review, evidence, only_with_actions=False):
                 obj=review,
                 figures=by_review.get(review.pk, rules.Figures()),
                 links=figure_links(review=review.pk),
-                evidence=evidence.get(review.pk, Awaiting()) if evidence_installed() else None,
+                evidence=evidence.get(review.pk, Awaiting()),
                 name=review.reference,
             )
         )
@@ -201,7 +186,7 @@ def agency_rows(by_agency, evidence):
                 obj=agency,
                 figures=figures,
                 links=figure_links(lead_agency=agency.pk),
-                evidence=evidence.get(agency.pk, Awaiting()) if evidence_installed() else None,
+                evidence=evidence.get(agency.pk, Awaiting()),
                 name=agency.name,
             )
         )
@@ -212,7 +197,7 @@ def agency_rows(by_agency, evidence):
 class Dashboard:
     figures: rules.Figures
     links: dict
-    evidence: Awaiting | None
+    evidence: Awaiting
     reviews: list
     agencies: list
     trend: list = field(default_factory=list)
@@ -238,7 +223,7 @@ class Scope:
 
     figures: rules.Figures
     links: dict
-    evidence: Awaiting | None
+    evidence: Awaiting
     overdue: list
     breakdown: list
     trend: list
@@ -334,7 +319,7 @@ class Report:
     today: datetime.date
     since: datetime.date
     figures: rules.Figures
-    evidence: Awaiting | None
+    evidence: Awaiting
     reviews: list
     agencies: list
     themes: list

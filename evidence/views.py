@@ -3,10 +3,8 @@ what they may see but not do), then at most one service, then redirects."""
 
 import logging
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -21,7 +19,7 @@ from evidence import selectors, services, storage, uploads
 from evidence.filters import AuditQueueFilter
 from evidence.forms import DecisionForm, EvidenceForm, NewVersionForm, ReasonForm, SignOffForm
 from evidence.models import Evidence
-from scrsystem.http import posted
+from scrsystem.http import paginate, posted
 
 logger = logging.getLogger(__name__)
 
@@ -177,13 +175,11 @@ def evidence_withdraw(request, pk):
 def audit_queue(request):
     access.require_audit_queue(request.user)
     queue_filter = AuditQueueFilter(request.GET, queryset=selectors.audit_queue(request.user))
-    page = Paginator(queue_filter.qs, settings.ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, queue_filter.qs)
     context = {
         "filter": queue_filter,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "can_decide": access.can_decide(request.user),
         "today": rules.today(),
     }

@@ -1,3 +1,15 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+
+
 def posted(request):
     """The submitted data on a POST (even an empty one, so that it is validated), None on a GET."""
     return request.POST if request.method == "POST" else None
+
+
+def paginate(request, queryset):
+    """The requested page of ``queryset``, and the query string without ``page`` for the pager's links."""
+    page = Paginator(queryset, settings.ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()

@@ -1,4 +1,4 @@
-"""Evidence awaiting audit on the dashboard and evidence counts in the exports, once the evidence app exists."""
+"""Evidence awaiting audit on the dashboard and evidence counts in the exports."""
 
 import csv
 import io
@@ -6,16 +6,13 @@ import re
 from html import unescape
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
-pytestmark = pytest.mark.skipif(not apps.is_installed("evidence"), reason="the evidence app is not installed yet")
+from evidence.models import Evidence
 
 
 def evidence(action, agency, user, status):
-    from evidence.models import Evidence
-
     return Evidence.objects.create(
         action=action, agency=agency, description="Attendance list", represents_on=timezone.localdate(),
         note="212 staff attended.", status=status, submitted_by=user, submitted_at=timezone.now(),

@@ -12,7 +12,6 @@ import random
 import statistics
 import time
 
-from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, reset_queries
 from django.test import Client
@@ -24,6 +23,7 @@ from accounts.models import Agency, Role, User
 from actionplans import rules
 from actionplans.models import Action, ActionPlan
 from dashboard import services
+from evidence.models import Evidence
 from reviews.models import Review, Theme
 
 STATUS_WEIGHTS = [
@@ -115,11 +115,6 @@ class Command(BaseCommand):
                 f"{evidence} evidence items, 27 weekly snapshots")
 
     def build_evidence(self, rng, action_ids, users, n):
-        if not apps.is_installed("evidence"):
-            self.stdout.write("The evidence app is not installed: no evidence items built.")
-            return 0
-        from evidence.models import Evidence
-
         leads = dict(Action.objects.values_list("pk", "lead_agency_id"))
         now = timezone.now()
         items = []
@@ -185,15 +180,12 @@ class Command(BaseCommand):
             SUM(CASE WHEN a.status IN ('not_started', 'in_progress') AND a.target_date BETWEEN %s AND %s
                 THEN 1 ELSE 0 END)"""
         source = f"FROM {action} a JOIN {plan} p ON p.id = a.plan_id"
-        if apps.is_installed("evidence"):
-            from evidence.models import Evidence
-
-            # Evidence awaiting audit: items, and the actions they are on.
-            counts += ", SUM(e.items), COUNT(e.action_id)"
-            source += (
-                f" LEFT JOIN (SELECT action_id, COUNT(*) AS items FROM {Evidence._meta.db_table}"
-                " WHERE status = 'submitted' GROUP BY action_id) e ON e.action_id = a.id"
-            )
+        # Evidence awaiting audit: items, and the actions they are on.
+        counts += ", SUM(e.items), COUNT(e.action_id)"
+        source += (
+            f" LEFT JOIN (SELECT action_id, COUNT(*) AS items FROM {Evidence._meta.db_table}"
+            " WHERE status = 'submitted' GROUP BY action_id) e ON e.action_id = a.id"
+        )
         if connection.vendor == "postgresql":
             sql = f"SELECT p.review_id, a.lead_agency_id, {counts} {source} " \
                   "GROUP BY GROUPING SETS ((), (p.review_id), (a.lead_agency_id))"
