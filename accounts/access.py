@@ -1,9 +1,12 @@
 """The one path by which views decide who may see and change what (DOMAIN.md, "Who may see and change what").
 
-Views call ``get_review``, ``get_plan`` or ``get_action`` with what they need to do. An object the
-user may not see at all is a 404, so its existence is not revealed; an object the user may see
-but not change is a 403. Lists start from ``visible_plans`` and ``visible_actions``.
-Evidence follows the same pattern: ``get_evidence`` and ``visible_evidence``.
+Views call ``get_review``, ``get_plan``, ``get_action`` or ``get_evidence`` with what they need to do. An object
+the user may not see at all is a 404, so its existence is not revealed; an object the user may see but not change
+is a 403. Each ``get_*`` handles a fixed set of needs and raises ``ValueError`` for any other, so a view can never
+ask for a check that is not made. Lists and counts start from ``visible_plans``, ``visible_actions``,
+``visible_evidence`` and ``visible_reminder_items``.
+
+This module answers "who". Whether the object's status allows a move now is actionplans.lifecycle's question.
 """
 
 import enum
@@ -14,8 +17,8 @@ from django.http import Http404
 
 from accounts.models import Role
 from actionplans.models import Action, ActionPlan
-from actionplans.rules import Status
 from evidence.models import Evidence
+from reminders.models import ReminderItem
 from reviews.models import Review
 
 
@@ -26,6 +29,16 @@ class Need(enum.Enum):
     SUBMIT_EVIDENCE = "submit_evidence"  # add evidence to an action (its lead agency's users)
     VERIFY = "verify"  # sign an action off as verified, or withdraw that (the consultant)
     DECIDE = "decide"  # accept or reject an evidence item (the consultant)
+
+
+def _handles(get, need, needs):
+    if need not in needs:
+        raise ValueError(f"{get} does not handle {need}: it handles {', '.join(n.name for n in needs)} only.")
+
+
+def is_agency_user(user):
+    """The one definition (User.is_agency_user): an agency's user, seeing only what DOMAIN.md lets agencies see."""
+    return user.is_agency_user
 
 
 def _is_editor(user):
@@ -44,20 +57,20 @@ def require_change_reviews(user):
 
 def visible_plans(user):
     plans = ActionPlan.objects.all()
-    if user.role == Role.AGENCY and not user.is_superuser:
+    if is_agency_user(user):
         plans = plans.filter(Q(kind=ActionPlan.Kind.MULTI_AGENCY) | Q(agency_id=user.agency_id))
     return plans
 
 
 def visible_actions(user):
     actions = Action.objects.all()
-    if user.role == Role.AGENCY and not user.is_superuser:
+    if is_agency_user(user):
         actions = actions.filter(Q(plan__kind=ActionPlan.Kind.MULTI_AGENCY) | Q(plan__agency_id=user.agency_id))
     return actions
 
 
 def can_view_plan(user, plan):
-    if user.role == Role.AGENCY and not user.is_superuser:
+    if is_agency_user(user):
         return plan.kind == ActionPlan.Kind.MULTI_AGENCY or plan.agency_id == user.agency_id
     return True
 
@@ -65,26 +78,11 @@ def can_view_plan(user, plan):
 def can_record_progress(user, action):
     if _is_editor(user):
         return True
-    return user.is_active and user.role == Role.AGENCY and action.lead_agency_id == user.agency_id
-
-
-def allowed_statuses(user, action):
-    """The statuses this user may move the action to with a progress update (not cancel or verify)."""
-    if not can_record_progress(user, action):
-        return []
-    working = [Status.NOT_STARTED, Status.IN_PROGRESS, Status.COMPLETED]
-    if action.status == Status.VERIFIED:
-        return []  # only withdrawing the consultant's sign-off reopens a verified action
-    if action.status == Status.CANCELLED:
-        return working if _is_editor(user) else []
-    return working
-
-
-def can_cancel(user, action):
-    return _is_editor(user) and action.status not in (Status.CANCELLED, Status.VERIFIED)
+    return user.is_active and is_agency_user(user) and action.lead_agency_id == user.agency_id
 
 
 def get_review(user, pk, need=Need.VIEW):
+    _handles("get_review", need, (Need.VIEW, Need.CHANGE))
     try:
         review = Review.objects.get(pk=pk)
     except (Review.DoesNotExist, ValueError):
@@ -95,6 +93,7 @@ def get_review(user, pk, need=Need.VIEW):
 
 
 def get_plan(user, pk, need=Need.VIEW):
+    _handles("get_plan", need, (Need.VIEW, Need.CHANGE))
     try:
         plan = ActionPlan.objects.select_related("review", "agency").get(pk=pk)
     except (ActionPlan.DoesNotExist, ValueError):
@@ -107,6 +106,7 @@ def get_plan(user, pk, need=Need.VIEW):
 
 
 def get_action(user, pk, need=Need.VIEW):
+    _handles("get_action", need, (Need.VIEW, Need.CHANGE, Need.PROGRESS, Need.SUBMIT_EVIDENCE, Need.VERIFY))
     try:
         action = Action.objects.select_related(
             "plan__review", "plan__agency", "lead_agency", "responsible_officer"
@@ -120,9 +120,7 @@ def get_action(user, pk, need=Need.VIEW):
     if need is Need.PROGRESS and not can_record_progress(user, action):
         raise PermissionDenied("Only the lead agency and sub-committee members can record progress on this action.")
     if need is Need.SUBMIT_EVIDENCE and not can_submit_evidence(user, action):
-        raise PermissionDenied(
-            "Only users of the lead agency can submit evidence on this action, and not once it is verified or cancelled."
-        )
+        raise PermissionDenied("Only users of the lead agency can submit evidence on this action.")
     if need is Need.VERIFY and not can_verify(user):
         raise PermissionDenied("Only the consultant can sign off an action or withdraw a sign-off.")
     return action
@@ -134,13 +132,9 @@ def get_action(user, pk, need=Need.VIEW):
 # for them (404). Only the consultant (and administrators) accept, reject and verify; the chair never writes.
 
 
-def _is_agency_user(user):
-    return user.role == Role.AGENCY and not user.is_superuser
-
-
 def visible_evidence(user):
     evidence = Evidence.objects.all()
-    if _is_agency_user(user):
+    if is_agency_user(user):
         evidence = evidence.filter(agency_id=user.agency_id).filter(
             Q(action__plan__kind=ActionPlan.Kind.MULTI_AGENCY) | Q(action__plan__agency_id=user.agency_id)
         )
@@ -148,23 +142,19 @@ def visible_evidence(user):
 
 
 def can_view_evidence(user, evidence):
-    if _is_agency_user(user):
+    if is_agency_user(user):
         return evidence.agency_id == user.agency_id and can_view_plan(user, evidence.action.plan)
     return True
 
 
 def can_submit_evidence(user, action):
-    return (
-        user.is_active
-        and _is_agency_user(user)
-        and action.lead_agency_id == user.agency_id
-        and action.status not in (Status.CANCELLED, Status.VERIFIED)
-    )
+    """Add evidence to this action: its lead agency's users (lifecycle.submission_refusal says when)."""
+    return user.is_active and is_agency_user(user) and action.lead_agency_id == user.agency_id
 
 
-def can_change_evidence(user, evidence):
-    """Replace with a new version, or withdraw: the submitting agency, while the item is undecided or rejected."""
-    return user.is_active and _is_agency_user(user) and evidence.agency_id == user.agency_id and evidence.is_open
+def is_submitting_agency(user, evidence):
+    """Replace with a new version, or withdraw: the agency that submitted it (lifecycle says in which statuses)."""
+    return user.is_active and is_agency_user(user) and evidence.agency_id == user.agency_id
 
 
 def can_decide(user):
@@ -178,7 +168,7 @@ def can_verify(user):
 
 
 def can_read_audit_queue(user):
-    return user.is_active and not _is_agency_user(user)
+    return user.is_active and not is_agency_user(user)
 
 
 def require_audit_queue(user):
@@ -187,6 +177,7 @@ def require_audit_queue(user):
 
 
 def get_evidence(user, pk, need=Need.VIEW):
+    _handles("get_evidence", need, (Need.VIEW, Need.DECIDE, Need.CHANGE))
     try:
         evidence = Evidence.objects.select_related(
             "action__plan__review", "action__plan__agency", "action__lead_agency", "agency", "submitted_by"
@@ -197,11 +188,17 @@ def get_evidence(user, pk, need=Need.VIEW):
         raise Http404("No such evidence.")
     if need is Need.DECIDE and not can_decide(user):
         raise PermissionDenied("Only the consultant can accept or reject evidence.")
-    if need in (Need.CHANGE, Need.SUBMIT_EVIDENCE) and not can_change_evidence(user, evidence):
-        raise PermissionDenied(
-            "Only the agency that submitted this evidence can replace or withdraw it, and only while it is "
-            "undecided or rejected."
-        )
-    if need is Need.SUBMIT_EVIDENCE and not can_submit_evidence(user, evidence.action):
-        raise PermissionDenied("This action no longer takes evidence from your agency (it is verified or cancelled).")
+    if need is Need.CHANGE and not is_submitting_agency(user, evidence):
+        raise PermissionDenied("Only the agency that submitted this evidence can replace or withdraw it.")
     return evidence
+
+
+def visible_reminder_items(user):
+    """The reminder log as this user may read it: an agency user sees no reminder about evidence it may not see
+    (another agency's evidence waiting for a decision, say), nor any about actions it may not see."""
+    items = ReminderItem.objects.all()
+    if is_agency_user(user):
+        items = items.filter(action__in=visible_actions(user)).filter(
+            Q(evidence__isnull=True) | Q(evidence__in=visible_evidence(user))
+        )
+    return items

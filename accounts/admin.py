@@ -2,18 +2,22 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.models import Agency, SecondFactorRule, SecurityEvent, User
-from audit.admin import ReadOnlyAdmin
+from audit.admin import AuditedAdmin, ReadOnlyAdmin
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(AuditedAdmin):
+    """An agency that leaves the board is made inactive, never deleted: its actions and evidence stay."""
+
     list_display = ["name", "short_name", "kind", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "short_name"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
+    """A person who leaves is made inactive, never deleted: what they wrote stays theirs on record."""
+
     list_display = ["username", "first_name", "last_name", "email", "role", "agency", "is_active", "last_login"]
     list_filter = ["role", "agency", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email"]
@@ -41,5 +45,5 @@ class SecurityEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SecondFactorRule)
-class SecondFactorRuleAdmin(admin.ModelAdmin):
+class SecondFactorRuleAdmin(AuditedAdmin):
     list_display = ["role", "required"]

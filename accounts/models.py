@@ -23,6 +23,8 @@ class Agency(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     is_active = models.BooleanField(default=True)
 
+    AUDITED_FIELDS = ["name", "short_name", "kind", "is_active"]
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "agencies"
@@ -54,6 +56,8 @@ class User(AbstractUser):
     job_title = models.CharField(max_length=200, blank=True)
 
     objects = UserManager()
+
+    AUDITED_FIELDS = ["username", "first_name", "last_name", "email", "role", "agency", "job_title", "is_active"]
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]
@@ -95,7 +99,9 @@ class User(AbstractUser):
 
     @property
     def is_agency_user(self):
-        return self.role == Role.AGENCY
+        """An agency's user, who sees only what DOMAIN.md lets agencies see. A superuser never is, whatever the
+        role field says (accounts.access reads this, and nothing else, to decide)."""
+        return self.role == Role.AGENCY and not self.is_superuser
 
     @property
     def is_consultant(self):
@@ -146,6 +152,8 @@ class SecondFactorRule(models.Model):
 
     role = models.CharField(max_length=20, choices=Role.choices, unique=True)
     required = models.BooleanField(default=True)
+
+    AUDITED_FIELDS = ["role", "required"]
 
     class Meta:
         ordering = ["role"]

@@ -1,18 +1,23 @@
 from django.contrib import admin
 
 from actionplans.models import Action, ActionPlan, ProgressUpdate
-from actionplans.services import ACTION_FIELDS, PLAN_FIELDS
 from audit.admin import AuditedAdmin
 
 
 @admin.register(ActionPlan)
 class ActionPlanAdmin(AuditedAdmin):
-    audited_fields = PLAN_FIELDS
     list_display = ["title", "review", "kind", "agency"]
     list_filter = ["kind", "agency", "review__status"]
     search_fields = ["title", "review__reference", "review__title"]
     list_select_related = ["review", "agency"]
     readonly_fields = ["created_at", "created_by", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A plan changes hands on its own page, which refuses to cut a lead agency off from its actions or
+        # hands them over (actionplans.services.plan_update).
+        if obj is not None:
+            return ["review", "kind", "agency", *self.readonly_fields]
+        return self.readonly_fields
 
 
 class ProgressUpdateInline(admin.TabularInline):
@@ -25,10 +30,12 @@ class ProgressUpdateInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Action)
 class ActionAdmin(AuditedAdmin):
-    audited_fields = ACTION_FIELDS
     list_display = ["__str__", "lead_agency", "responsible_officer", "target_date", "status"]
     list_filter = ["status", "lead_agency", "plan__review", "themes"]
     search_fields = ["reference", "recommendation", "description", "plan__review__reference"]
@@ -36,5 +43,6 @@ class ActionAdmin(AuditedAdmin):
     date_hierarchy = "target_date"
     filter_horizontal = ["themes"]
     raw_id_fields = ["plan", "responsible_officer"]
-    readonly_fields = ["created_at", "created_by", "updated_at", "status_changed_at"]
+    exclude = ["status", "cancellation_reason"]
+    readonly_fields = ["status_link", "cancellation_reason", "status_changed_at", "created_at", "created_by", "updated_at"]
     inlines = [ProgressUpdateInline]

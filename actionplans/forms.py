@@ -4,9 +4,10 @@ from django import forms
 from django.urls import reverse
 
 from accounts.models import Agency, Role, User
+from actionplans import lifecycle, services
 from actionplans.models import Action, ActionPlan
 from audit.forms import StaleEditGuard
-from reviews.forms import DateInput
+from reviews.forms import DateInput, themes_to_offer
 
 
 def _helper(label):
@@ -15,7 +16,27 @@ def _helper(label):
     return helper
 
 
+class SeenStatus(forms.Form):
+    """Mix into a form that moves an object's status: it carries the status the person saw when the page was
+    drawn, and the lifecycle writes only if the object is still in it (actionplans.lifecycle)."""
+
+    seen_status = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "This form is out of date: open the page again and retry."},
+    )
+
+    def __init__(self, *args, seen, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seen_status"].initial = seen.status
+
+
 class ActionPlanForm(StaleEditGuard, forms.ModelForm):
+    hand_over_actions = forms.BooleanField(
+        required=False,
+        label="Hand the plan's actions to the new agency",
+        help_text="Only the owning agency sees a single-agency plan: its actions must be led by that agency.",
+    )
+
     class Meta:
         model = ActionPlan
         fields = ["kind", "agency", "title", "description"]
@@ -26,6 +47,8 @@ class ActionPlanForm(StaleEditGuard, forms.ModelForm):
         self.review = self.instance.review = review
         self.fields["agency"].queryset = Agency.objects.filter(is_active=True)
         self.fields["agency"].label = "Agency (single-agency plans only)"
+        if not self.instance.pk or not self.instance.actions.exists():
+            del self.fields["hand_over_actions"]
         self.helper = _helper(submit_label)
 
     def clean(self):
@@ -40,6 +63,10 @@ class ActionPlanForm(StaleEditGuard, forms.ModelForm):
             self.add_error("kind", "This review already has a multi-agency plan.")
         if agency and others.filter(agency=agency).exists():
             self.add_error("agency", f"{agency} already has a plan for this review.")
+        if kind and agency and not cleaned.get("hand_over_actions"):
+            cut_off = list(services.actions_cut_off(self.instance, kind, agency))
+            if cut_off:
+                self.add_error("agency", services.cut_off_message(cut_off, agency))
         return cleaned
 
 
@@ -78,6 +105,7 @@ class ActionForm(StaleEditGuard, forms.ModelForm):
         self.fields["responsible_officer"].queryset = officers.order_by("agency__name", "first_name", "last_name")
         self.fields["responsible_officer"].empty_label = "None named: the lead agency's users"
         self.fields["responsible_officer"].label_from_instance = lambda u: f"{u} ({u.agency.short_name})"
+        self.fields["themes"].queryset = themes_to_offer(self.instance, "themes")
         self.helper = _helper(submit_label)
 
     def clean_reference(self):
@@ -87,7 +115,7 @@ class ActionForm(StaleEditGuard, forms.ModelForm):
         return reference
 
 
-class ProgressForm(StaleEditGuard):
+class ProgressForm(SeenStatus):
     status = forms.ChoiceField(label="Status")
     note = forms.CharField(
         label="Progress note",
@@ -97,26 +125,52 @@ class ProgressForm(StaleEditGuard):
     )
 
     def __init__(self, *args, action, statuses, **kwargs):
-        self.action = action
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, seen=action, **kwargs)
         self.fields["status"].choices = [(s.value, s.label) for s in statuses]
         self.fields["status"].initial = action.status
         self.helper = _helper("Record progress")
         self.helper.form_action = reverse("actionplans:action_progress", args=[action.pk])
 
-    def guarded_object(self):
-        return self.action
 
-
-class CancelForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason for cancelling",
+class ReinstateForm(SeenStatus):
+    status = forms.ChoiceField(
+        label="Reinstate as", help_text="The action counts in every percentage again, in this status."
+    )
+    note = forms.CharField(
+        label="Why it is reinstated",
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Cancelled actions leave every percentage. Say why, for the board's record.",
-        error_messages={"required": "Give a reason for cancelling this action."},
+        error_messages={"required": "Say why the action is reinstated: it is kept in the progress log."},
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper("Cancel this action")
+    def __init__(self, *args, action, **kwargs):
+        super().__init__(*args, seen=action, **kwargs)
+        self.fields["status"].choices = [(s.value, s.label) for s in lifecycle.WORKING]
+        self.fields["status"].initial = lifecycle.status_before_cancelling(action)
+        self.helper = _helper("Reinstate this action")
+
+
+class ReasonForm(SeenStatus):
+    """A status move that needs only a reason (cancel an action, withdraw a sign-off or an evidence item)."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        error_messages={"required": "Give a reason: it stays on record."},
+    )
+
+    def __init__(self, *args, seen, label, help_text, submit_label, **kwargs):
+        super().__init__(*args, seen=seen, **kwargs)
+        self.fields["reason"].label = label
+        self.fields["reason"].help_text = help_text
+        self.helper = _helper(submit_label)
         self.helper.inputs[0].field_classes = "btn btn-danger"
+
+
+class SignOffForm(SeenStatus):
+    note = forms.CharField(
+        label="Sign-off note",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=4000,
+        help_text="Why the action is verified: which evidence shows it worked.",
+        error_messages={"required": "Write a sign-off note: which evidence shows the action worked."},
+    )

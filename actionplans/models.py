@@ -26,6 +26,9 @@ class ActionPlan(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
 
+    #: The fields whose every change is recorded (audit.services), whichever path writes them.
+    AUDITED_FIELDS = ["kind", "agency", "title", "description"]
+
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -91,6 +94,20 @@ class Action(models.Model):
     status = models.CharField(max_length=20, choices=rules.Status.choices, default=rules.Status.NOT_STARTED)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.TextField(blank=True)
+
+    #: The fields whose every change is recorded (audit.services), whichever path writes them.
+    AUDITED_FIELDS = [
+        "reference",
+        "recommendation",
+        "description",
+        "lead_agency",
+        "responsible_officer",
+        "target_date",
+        "success_measure",
+        "themes",
+        "status",
+        "cancellation_reason",
+    ]
 
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(

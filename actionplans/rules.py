@@ -63,7 +63,10 @@ def is_due_soon(status, target_date, on=None):
 
 
 def brag(status, target_date, on=None):
+    """The BRAG rating, or None for a cancelled action: it is out of every figure, so it has no colour."""
     on = on or today()
+    if status == Status.CANCELLED:
+        return None
     if status == Status.VERIFIED:
         return Brag.BLUE
     if is_overdue(status, target_date, on):
@@ -74,10 +77,12 @@ def brag(status, target_date, on=None):
 
 
 def percentage(numerator, denominator):
-    """A whole-number percentage, or None when there is nothing to measure."""
+    """A whole-number percentage, rounded half up as a spreadsheet does (5 of 8 is 62.5%, shown as 63%), or None
+    when there is nothing to measure. Exact: integers, not floats, so 62.5 is never 62.4999…"""
     if not denominator:
         return None
-    return round(100 * numerator / denominator)
+    # floor((200·n + d) / 2d) is n/d·100 rounded half up, in whole numbers.
+    return (200 * numerator + denominator) // (2 * denominator)
 
 
 # --- The same rules as query expressions -------------------------------------------------
@@ -118,12 +123,14 @@ def brag_q(rating, on=None):
         Brag.BLUE: blue,
         Brag.RED: red,
         Brag.AMBER: amber,
-        Brag.GREEN: ~blue & ~red & ~amber,
+        Brag.GREEN: ~blue & ~red & ~amber & counted_q(),
     }[Brag(rating)]
 
 
 def brag_expression(on=None):
+    """The BRAG rating in SQL; NULL for a cancelled action, as brag() gives None."""
     return Case(
+        When(status=Status.CANCELLED, then=Value(None)),
         When(status=Status.VERIFIED, then=Value(Brag.BLUE.value)),
         When(overdue_q(on), then=Value(Brag.RED.value)),
         When(due_soon_q(on), then=Value(Brag.AMBER.value)),
@@ -163,9 +170,10 @@ class Figures:
 
     @property
     def brag_counts(self):
-        """How many are Blue, Red, Amber and Green, as brag() rates them: Green is the rest (cancelled included)."""
+        """How many are Blue, Red, Amber and Green, as brag() rates them: Green is the rest of the counted actions
+        (a cancelled action has no rating)."""
         blue, red, amber = self.verified, self.overdue, self.due_soon
-        return {Brag.BLUE: blue, Brag.RED: red, Brag.AMBER: amber, Brag.GREEN: self.total - blue - red - amber}
+        return {Brag.BLUE: blue, Brag.RED: red, Brag.AMBER: amber, Brag.GREEN: self.counted - blue - red - amber}
 
 
 def figures_aggregates(on=None, prefix=""):

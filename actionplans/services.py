@@ -1,70 +1,65 @@
-"""Writes to action plans and actions. Each one leaves a change record (audit.services)."""
+"""Writes to action plans and actions, with plain arguments, each atomic and each leaving its change record.
 
-from django.utils import timezone
+Status changes are not here: they go through actionplans.lifecycle.
+"""
 
-from actionplans.forms import ActionForm, ActionPlanForm
-from actionplans.models import Action, ProgressUpdate
-from actionplans.rules import Status
-from audit.services import record_changed, record_created, snapshot
+from django.core.exceptions import ValidationError
+from django.db import transaction
 
-PLAN_FIELDS = ActionPlanForm.Meta.fields
-ACTION_FIELDS = ActionForm.Meta.fields + ["status", "cancellation_reason"]
-
-
-def plan_create(*, form, actor):
-    plan = form.save(commit=False)
-    plan.created_by = actor
-    plan.save()
-    record_created(plan, actor=actor, fields=PLAN_FIELDS)
-    return plan
+from actionplans.models import Action, ActionPlan
+from audit.services import save_audited
 
 
-def plan_update(*, form, actor):
-    before = snapshot(type(form.instance).objects.get(pk=form.instance.pk), PLAN_FIELDS)
-    plan = form.save()
-    record_changed(plan, actor=actor, before=before)
-    return plan
+def plan_create(*, review, actor, kind, agency, title, description=""):
+    plan = ActionPlan(review=review)
+    values = {"kind": kind, "agency": agency, "title": title, "description": description}
+    return save_audited(plan, actor=actor, values=values)
 
 
-def action_create(*, form, actor):
-    action = form.save(commit=False)
-    action.created_by = actor
-    action.save()
-    form.save_m2m()
-    record_created(action, actor=actor, fields=ActionForm.Meta.fields + ["status"])
-    return action
+def actions_cut_off(plan, kind, agency):
+    """The plan's actions whose lead agency would lose sight of them if the plan became ``kind`` owned by
+    ``agency``: in a single-agency plan only the owning agency sees (and leads) the actions."""
+    if kind != ActionPlan.Kind.SINGLE_AGENCY or plan.pk is None:
+        return Action.objects.none()
+    return plan.actions.exclude(lead_agency=agency).select_related("lead_agency").order_by("reference")
 
 
-def action_update(*, form, actor):
-    before = snapshot(Action.objects.get(pk=form.instance.pk), ACTION_FIELDS)
-    action = form.save()
-    record_changed(action, actor=actor, before=before)
-    return action
-
-
-def action_record_progress(*, action, actor, status, note):
-    """Add a dated progress note, moving the status if it changed. The caller checked the status is allowed."""
-    before = snapshot(action, ACTION_FIELDS)
-    previous = action.status
-    if status != previous:
-        action.status = status
-        action.status_changed_at = timezone.now()
-        action.cancellation_reason = ""
-        action.save(update_fields=["status", "status_changed_at", "cancellation_reason", "updated_at"])
-        record_changed(action, actor=actor, before=before)
-    return ProgressUpdate.objects.create(
-        action=action, author=actor, note=note, status_before=previous, status_after=status
+def cut_off_message(actions, agency):
+    listed = ", ".join(f"{a.reference} (led by {a.lead_agency.short_name})" for a in actions)
+    return (
+        f"This plan's actions {listed} would be hidden from the agencies that lead them, because only "
+        f"{agency} sees {agency.short_name}'s own plan. Tick “Hand these actions to {agency.short_name}” to make "
+        f"{agency.short_name} their lead agency, or keep the plan as it is."
     )
 
 
-def action_cancel(*, action, actor, reason):
-    before = snapshot(action, ACTION_FIELDS)
-    previous = action.status
-    action.status = Status.CANCELLED
-    action.cancellation_reason = reason
-    action.status_changed_at = timezone.now()
-    action.save(update_fields=["status", "cancellation_reason", "status_changed_at", "updated_at"])
-    record_changed(action, actor=actor, before=before)
-    return ProgressUpdate.objects.create(
-        action=action, author=actor, note=f"Cancelled: {reason}", status_before=previous, status_after=Status.CANCELLED
-    )
+@transaction.atomic
+def plan_update(*, plan, actor, hand_over_actions=False, **values):
+    """Change a plan. When a single-agency plan changes hands (or a plan becomes single-agency), its actions led
+    by another agency would be cut off from it: that is refused, unless ``hand_over_actions``, which makes the
+    plan's agency their lead (clearing a responsible officer of the old lead), each change recorded."""
+    kind, agency = values.get("kind", plan.kind), values.get("agency", plan.agency)
+    cut_off = list(actions_cut_off(plan, kind, agency))
+    if cut_off and not hand_over_actions:
+        raise ValidationError({"agency": cut_off_message(cut_off, agency)})
+    save_audited(plan, actor=actor, values=values)
+    for action in cut_off:
+        action.plan = plan
+        officer = action.responsible_officer
+        action_update(
+            action=action,
+            actor=actor,
+            lead_agency=agency,
+            responsible_officer=officer if officer and officer.agency_id == agency.pk else None,
+        )
+    return plan
+
+
+def action_create(*, plan, actor, themes=(), **values):
+    return save_audited(Action(plan=plan), actor=actor, values=values, m2m={"themes": themes})
+
+
+def action_update(*, action, actor, themes=None, **values):
+    """Change what an action is (not its status: see actionplans.lifecycle). ``themes`` None leaves them."""
+    m2m = {"themes": themes} if themes is not None else None
+    return save_audited(action, actor=actor, values=values, m2m=m2m)

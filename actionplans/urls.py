@@ -14,4 +14,7 @@ urlpatterns = [
     path("actions/<int:pk>/edit/", views.action_edit, name="action_edit"),
     path("actions/<int:pk>/progress/", views.action_progress, name="action_progress"),
     path("actions/<int:pk>/cancel/", views.action_cancel, name="action_cancel"),
+    path("actions/<int:pk>/reinstate/", views.action_reinstate, name="action_reinstate"),
+    path("actions/<int:pk>/verify/", views.action_verify, name="action_verify"),
+    path("actions/<int:pk>/withdraw-verification/", views.action_withdraw_verification, name="action_withdraw_verification"),
 ]

@@ -1,17 +1,17 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access
 from accounts.access import Need
-from actionplans import rules, services
+from actionplans import lifecycle, rules, services
 from actionplans.filters import ActionFilter
-from actionplans.forms import ActionForm, ActionPlanForm, CancelForm, ProgressForm
+from actionplans.forms import ActionForm, ActionPlanForm, ProgressForm, ReasonForm, ReinstateForm, SignOffForm
 from audit.services import history_of
 from evidence.selectors import action_evidence_context
 from reminders.selectors import reminder_items_of_action
-from scrsystem.http import paginate, posted
+from scrsystem.http import form_values, paginate, posted
 
 LIST_RELATED = ("plan__review", "plan__agency", "lead_agency", "responsible_officer")
 
@@ -49,8 +49,8 @@ def plan_create(request, review_pk):
     review = access.get_review(request.user, review_pk, Need.CHANGE)
     form = ActionPlanForm(posted(request), review=review, submit_label="Add plan")
     if request.method == "POST" and form.is_valid():
-        plan = services.plan_create(form=form, actor=request.user)
-        messages.success(request, f"Action plan “{plan.title}” added. Now add its actions.")
+        plan = services.plan_create(review=review, actor=request.user, **form_values(form))
+        messages.success(request, f"Action plan “{plan.title}” added to {review.reference}. Now add its actions.")
         return redirect(plan)
     return render(request, "actionplans/plan_form.html", {"form": form, "review": review, "heading": "New action plan"})
 
@@ -73,9 +73,18 @@ def plan_edit(request, pk):
     plan = access.get_plan(request.user, pk, Need.CHANGE)
     form = ActionPlanForm(posted(request), instance=plan, review=plan.review)
     if request.method == "POST" and form.is_valid():
-        services.plan_update(form=form, actor=request.user)
-        messages.success(request, "Action plan saved.")
-        return redirect(plan)
+        try:
+            services.plan_update(
+                plan=plan,
+                actor=request.user,
+                hand_over_actions=form.cleaned_data.get("hand_over_actions", False),
+                **form_values(form),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Action plan “{plan.title}” of {plan.review.reference} saved.")
+            return redirect(plan)
     return render(
         request, "actionplans/plan_form.html", {"form": form, "review": plan.review, "plan": plan, "heading": "Edit action plan"}
     )
@@ -86,26 +95,33 @@ def action_create(request, plan_pk):
     plan = access.get_plan(request.user, plan_pk, Need.CHANGE)
     form = ActionForm(posted(request), plan=plan, submit_label="Add action")
     if request.method == "POST" and form.is_valid():
-        action = services.action_create(form=form, actor=request.user)
-        messages.success(request, f"Action {action.reference} added to {plan.title}.")
+        action = services.action_create(plan=plan, actor=request.user, **form_values(form))
+        messages.success(request, f"Action {action} added to {plan.title}.")
         return redirect(plan)
     return render(request, "actionplans/action_form.html", {"form": form, "plan": plan, "heading": "New action"})
 
 
 def action_detail(request, pk):
     action = access.get_action(request.user, pk)
-    statuses = access.allowed_statuses(request.user, action)
+    user = request.user
+    statuses = lifecycle.allowed_statuses(user, action)
+    may_verify = lifecycle.allowed(user, action, "verify")
     context = {
         "action": action,
         "today": rules.today(),
         "themes": action.themes.all(),
         "updates": action.progress_updates.select_related("author"),
         "history": history_of(action),
-        "reminder_items": reminder_items_of_action(action),
+        "reminder_items": reminder_items_of_action(user, action),
         "progress_form": ProgressForm(action=action, statuses=statuses) if statuses else None,
-        "can_change": access.can_change_reviews(request.user),
-        "can_cancel": access.can_cancel(request.user, action),
-        **action_evidence_context(request.user, action),
+        "can_change": access.can_change_reviews(user),
+        "can_cancel": lifecycle.allowed(user, action, "cancel"),
+        "can_reinstate": lifecycle.allowed(user, action, "reinstate"),
+        "can_verify": may_verify,
+        "verify_refusal": lifecycle.verification_refusal(action) if may_verify else None,
+        "sign_off_form": SignOffForm(seen=action) if may_verify else None,
+        "can_withdraw_verification": lifecycle.allowed(user, action, "withdraw_verification"),
+        **action_evidence_context(user, action),
     }
     return render(request, "actionplans/action_detail.html", context)
 
@@ -115,40 +131,130 @@ def action_edit(request, pk):
     action = access.get_action(request.user, pk, Need.CHANGE)
     form = ActionForm(posted(request), instance=action, plan=action.plan)
     if request.method == "POST" and form.is_valid():
-        services.action_update(form=form, actor=request.user)
-        messages.success(request, f"Action {action.reference} saved.")
+        services.action_update(action=action, actor=request.user, **form_values(form))
+        messages.success(request, f"Action {action} saved.")
         return redirect(action)
     return render(
         request, "actionplans/action_form.html", {"form": form, "plan": action.plan, "action": action, "heading": "Edit action"}
     )
 
 
+def _moved(request, form, move, message):
+    """Make a status move; on success a message and True. A refusal or a race lost goes into the form (and so
+    onto the page again, with what the person wrote)."""
+    try:
+        move()
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    messages.success(request, message)
+    return True
+
+
+def _refused_status(form):
+    return 409 if any(e.code == "conflict" for e in form.non_field_errors().as_data()) else 400
+
+
 @require_POST
 def action_progress(request, pk):
     action = access.get_action(request.user, pk, Need.PROGRESS)
-    statuses = access.allowed_statuses(request.user, action)
-    if not statuses:
-        raise PermissionDenied("This action's status can no longer be changed here.")
+    lifecycle.require(request.user, action, "progress")
+    statuses = lifecycle.allowed_statuses(request.user, action)
     form = ProgressForm(request.POST, action=action, statuses=statuses)
     if form.is_valid():
-        services.action_record_progress(
-            action=action, actor=request.user, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
+        data = form.cleaned_data
+        move = lambda: lifecycle.record_progress(  # noqa: E731
+            action=action, actor=request.user, status=data["status"], note=data["note"], seen_status=data["seen_status"]
         )
-        messages.success(request, "Progress recorded.")
-        return redirect(action)
-    messages.error(request, "Progress was not recorded: please correct the form below.")
+        if _moved(request, form, move, f"Progress on action {action} recorded."):
+            return redirect(action)
+    messages.error(request, "Progress was not recorded: see the message below.")
     context = {"action": action, "progress_form": form, "today": rules.today()}
-    return render(request, "actionplans/action_progress.html", context, status=400)
+    return render(request, "actionplans/action_progress.html", context, status=_refused_status(form))
+
+
+def _reason_page(request, action, move_name, *, form, heading, intro, message, move):
+    lifecycle.require(request.user, action, move_name)
+    if request.method == "POST" and form.is_valid():
+        if _moved(request, form, lambda: move(form.cleaned_data), message):
+            return redirect(action)
+    status = _refused_status(form) if form.errors and request.method == "POST" else 200
+    context = {"action": action, "form": form, "heading": heading, "intro": intro}
+    return render(request, "actionplans/action_move.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def action_cancel(request, pk):
     action = access.get_action(request.user, pk, Need.CHANGE)
-    if not access.can_cancel(request.user, action):
-        raise PermissionDenied("A verified or already cancelled action cannot be cancelled.")
-    form = CancelForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        services.action_cancel(action=action, actor=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, f"Action {action.reference} cancelled. It no longer counts in any percentage.")
-        return redirect(action)
-    return render(request, "actionplans/action_cancel.html", {"action": action, "form": form})
+    form = ReasonForm(
+        posted(request),
+        seen=action,
+        label="Reason for cancelling",
+        help_text="Cancelled actions leave every percentage. Say why, for the board's record.",
+        submit_label="Cancel this action",
+    )
+    return _reason_page(
+        request, action, "cancel", form=form,
+        heading=f"Cancel action {action}",
+        intro="A cancelled action no longer counts in any percentage. A member can reinstate it later.",
+        message=f"Action {action} cancelled. It no longer counts in any percentage.",
+        move=lambda data: lifecycle.cancel(
+            action=action, actor=request.user, reason=data["reason"], seen_status=data["seen_status"]
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def action_reinstate(request, pk):
+    action = access.get_action(request.user, pk, Need.CHANGE)
+    form = ReinstateForm(posted(request), action=action)
+    return _reason_page(
+        request, action, "reinstate", form=form,
+        heading=f"Reinstate action {action}",
+        intro=f"Cancelled: “{action.cancellation_reason}”. Reinstated, it counts in every percentage again.",
+        message=f"Action {action} reinstated.",
+        move=lambda data: lifecycle.reinstate(
+            action=action, actor=request.user, status=data["status"], note=data["note"], seen_status=data["seen_status"]
+        ),
+    )
+
+
+@require_POST
+def action_verify(request, pk):
+    action = access.get_action(request.user, pk, Need.VERIFY)
+    form = SignOffForm(request.POST, seen=action)
+    if form.is_valid():
+        try:
+            lifecycle.verify(
+                action=action, actor=request.user, note=form.cleaned_data["note"],
+                seen_status=form.cleaned_data["seen_status"],
+            )
+        except ValidationError as error:
+            messages.error(request, "Not signed off. " + " ".join(error.messages))
+        else:
+            messages.success(request, f"Action {action} signed off as verified.")
+            return redirect(action)
+    else:
+        messages.error(request, "Not signed off: " + " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect(f"{action.get_absolute_url()}#sign-off")
+
+
+@require_http_methods(["GET", "POST"])
+def action_withdraw_verification(request, pk):
+    action = access.get_action(request.user, pk, Need.VERIFY)
+    form = ReasonForm(
+        posted(request),
+        seen=action,
+        label="Reason for withdrawing the sign-off",
+        help_text="The action goes back to completed; the reason is kept in its progress log.",
+        submit_label="Withdraw the sign-off",
+    )
+    return _reason_page(
+        request, action, "withdraw_verification", form=form,
+        heading=f"Withdraw the sign-off of action {action}",
+        intro="The action goes back to completed, and out of the compliance figure, until it is signed off again.",
+        message=f"Sign-off of action {action} withdrawn: it is completed again.",
+        move=lambda data: lifecycle.withdraw_verification(
+            action=action, actor=request.user, reason=data["reason"], seen_status=data["seen_status"]
+        ),
+    )

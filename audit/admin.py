@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.html import format_html
 
 from audit import services
 from audit.models import ChangeRecord
@@ -28,25 +29,30 @@ class ChangeRecordAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
 
-
 class AuditedAdmin(admin.ModelAdmin):
-    """Admin edits leave the same change records as the application's own forms; nothing is deleted."""
-
-    audited_fields = []
+    """Admin edits leave the same change records as the application's own pages (the model's AUDITED_FIELDS);
+    nothing is deleted. A status is never set here: it is shown read-only, with a link to the page that moves it
+    through actionplans.lifecycle (``status_link``)."""
 
     def save_model(self, request, obj, form, change):
-        request._audit_before = (
-            services.snapshot(type(obj).objects.get(pk=obj.pk), self.audited_fields) if change else None
-        )
+        request._audit_before = services.snapshot_of(obj) if change else None
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         obj = form.instance
         if request._audit_before is None:
-            services.record_created(obj, actor=request.user, fields=self.audited_fields)
+            services.record_created(obj, actor=request.user)
         else:
             services.record_changed(obj, actor=request.user, before=request._audit_before)
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="status")
+    def status_link(self, obj):
+        if obj.pk is None:
+            return "Set on the application's pages once saved."
+        return format_html(
+            '{} — <a href="{}">change it on its page</a>', obj.get_status_display(), obj.get_absolute_url()
+        )

@@ -29,9 +29,46 @@ def snapshot(obj, fields):
     return {name: _display(obj, obj._meta.get_field(name)) for name in fields}
 
 
-def record_created(obj, *, actor, fields):
-    values = snapshot(obj, fields)
+def audited_fields(obj):
+    """The fields whose changes are recorded, declared once on the model as ``AUDITED_FIELDS``."""
+    return type(obj).AUDITED_FIELDS
+
+
+def snapshot_of(obj):
+    """snapshot() of the model's audited fields, as stored now (not as changed in memory)."""
+    return snapshot(type(obj).objects.get(pk=obj.pk), audited_fields(obj))
+
+
+def record_created(obj, *, actor, fields=None):
+    values = snapshot(obj, fields or audited_fields(obj))
     return _write(obj, actor, ChangeRecord.Verb.CREATED, {name: [None, value] for name, value in values.items()})
+
+
+#: Models whose status only actionplans.lifecycle changes.
+LIFECYCLE_MODELS = ("actionplans.Action", "evidence.Evidence")
+
+
+@transaction.atomic
+def save_audited(obj, *, actor, values, m2m=None):
+    """Create or change ``obj``: set ``values`` (and many-to-many ``m2m``), check it with full_clean (so the
+    model's rules hold whoever calls), save it and record the change, all in one transaction. Returns obj."""
+    if "status" in values and obj._meta.label in LIFECYCLE_MODELS:
+        raise ValueError(f"A {obj._meta.verbose_name}'s status changes only through actionplans.lifecycle.")
+    creating = obj.pk is None
+    before = None if creating else snapshot_of(obj)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    if creating and hasattr(obj, "created_by_id"):
+        obj.created_by = actor
+    obj.full_clean()
+    obj.save()
+    for name, value in (m2m or {}).items():
+        getattr(obj, name).set(value)
+    if creating:
+        record_created(obj, actor=actor)
+    else:
+        record_changed(obj, actor=actor, before=before)
+    return obj
 
 
 def record_changed(obj, *, actor, before):

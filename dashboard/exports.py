@@ -74,7 +74,7 @@ def rows(actions, *, dates_as_text):
             str(action.responsible_officer) if action.responsible_officer else "",
             action.target_date.isoformat() if dates_as_text else action.target_date,
             action.get_status_display(),
-            action.brag(today).short_label,
+            rating.short_label if (rating := action.brag(today)) else "None (cancelled)",
             action.days_overdue(today),
             action.evidence_submitted,
             action.evidence_accepted,

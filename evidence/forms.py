@@ -3,6 +3,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
 
+from actionplans.forms import SeenStatus
 from actionplans.rules import today
 from evidence import uploads
 from reviews.forms import DateInput
@@ -95,12 +96,12 @@ class EvidenceForm(forms.Form):
         return cleaned
 
 
-class NewVersionForm(EvidenceForm):
+class NewVersionForm(SeenStatus, EvidenceForm):
     files = FilesField(label="File", required=False, multiple=False)
     max_files = 1
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, submit_label="Submit the new version", **kwargs)
+    def __init__(self, *args, seen, **kwargs):
+        super().__init__(*args, seen=seen, submit_label="Submit the new version", **kwargs)
         self.fields["files"].help_text = (
             f"Accepted: {uploads.ACCEPTED_SUMMARY}; up to {settings.EVIDENCE_MAX_UPLOAD_MB} MB."
         )
@@ -121,27 +122,3 @@ class DecisionForm(forms.Form):
         if cleaned.get("decision") == "reject" and not cleaned.get("note", "").strip():
             self.add_error("note", "Write a note saying why the evidence is rejected: the agency will read it.")
         return cleaned
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=4000,
-        error_messages={"required": "Give a reason: it stays on record."},
-    )
-
-    def __init__(self, *args, label, help_text, submit_label, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].label = label
-        self.fields["reason"].help_text = help_text
-        self.helper = _helper(submit_label, "btn btn-danger")
-
-
-class SignOffForm(forms.Form):
-    note = forms.CharField(
-        label="Sign-off note",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=4000,
-        help_text="Why the action is verified: which evidence shows it worked.",
-        error_messages={"required": "Write a sign-off note: which evidence shows the action worked."},
-    )

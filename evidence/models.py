@@ -60,6 +60,22 @@ class Evidence(models.Model):
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
+    #: The fields whose every change is recorded (audit.services), whichever path writes them.
+    AUDITED_FIELDS = [
+        "action",
+        "agency",
+        "description",
+        "represents_on",
+        "note",
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "status",
+        "supersedes",
+        "withdrawal_reason",
+    ]
+
     class Meta:
         verbose_name_plural = "evidence"
         ordering = ["-submitted_at", "-id"]
@@ -112,6 +128,8 @@ class EvidenceDecision(models.Model):
     decided_at = models.DateTimeField()
     #: When the rejection e-mail was claimed for sending (see evidence.notifications); None until then.
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    AUDITED_FIELDS = ["evidence", "outcome", "note"]
 
     class Meta:
         ordering = ["-decided_at", "-id"]

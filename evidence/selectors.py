@@ -4,6 +4,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from accounts import access
+from actionplans import lifecycle
 from actionplans.models import ProgressUpdate
 from actionplans.rules import Status
 from evidence.models import Evidence
@@ -66,18 +67,8 @@ def versions_of(evidence):
     return [*reversed(older), evidence, *newer]
 
 
-def verification_refusal(action):
-    """Why this action cannot be signed off now, or None when it can (DOMAIN.md: completed + accepted evidence)."""
-    if action.status != Status.COMPLETED:
-        return "Only a completed action can be signed off as verified."
-    if not Evidence.objects.filter(action=action, status=Evidence.Status.ACCEPTED).exists():
-        return "An action needs at least one accepted evidence item before it can be signed off."
-    return None
-
-
 def action_evidence_context(user, action):
-    """What the action page shows of evidence and sign-off, and what this user may do there."""
-    may_verify = access.can_verify(user)
+    """What the action page shows of evidence and its sign-off, and what this user may do with evidence there."""
     sign_off = None
     if action.status == Status.VERIFIED:
         sign_off = (
@@ -86,15 +77,13 @@ def action_evidence_context(user, action):
             .order_by("-created_at", "-id")
             .first()
         )
+    items = evidence_of_action(user, action)
+    for item in items:
+        item.can_replace = lifecycle.allowed(user, item, "new_version")
     return {
-        "evidence_items": evidence_of_action(user, action),
+        "evidence_items": items,
         # Another agency's evidence on an action this agency user can read but does not lead.
-        "evidence_hidden": user.is_agency_user and action.lead_agency_id != user.agency_id,
-        "can_submit_evidence": access.can_submit_evidence(user, action),
-        "can_verify": may_verify and action.status == Status.COMPLETED,
-        "verify_refusal": (
-            verification_refusal(action) if may_verify and action.status == Status.COMPLETED else None
-        ),
-        "can_withdraw_verification": may_verify and action.status == Status.VERIFIED,
+        "evidence_hidden": access.is_agency_user(user) and action.lead_agency_id != user.agency_id,
+        "can_submit_evidence": lifecycle.may_submit_evidence(user, action),
         "sign_off": sign_off,
     }

@@ -1,37 +1,22 @@
-"""Writes to evidence (submit, replace, withdraw, decide) and the consultant's sign-off of an action.
+"""Writes of new evidence: a submission, or a new version of an item. Decisions, withdrawals and the status of an
+item are actionplans.lifecycle's.
 
 Every write leaves change records (audit.services). Files reach storage only after every check in
 evidence.uploads passed, and are removed again when the database write fails. Call ``evidence_submit`` and
 ``evidence_supersede`` outside any transaction (their views are ``non_atomic_requests``): their own
 transaction is then final when they return, and no later rollback can leave a stored file without its row.
-
-State changes claim the row with a conditional UPDATE, so two people acting at once cannot both succeed.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import access
+from actionplans import lifecycle
 from actionplans.models import Action
-from actionplans.rules import Status
-from actionplans.services import action_record_progress
-from audit.services import record_changed, record_created, snapshot
-from evidence import selectors, storage, tasks
-from evidence.models import Evidence, EvidenceDecision, EvidenceDownload
-
-EVIDENCE_FIELDS = [
-    "action",
-    "description",
-    "represents_on",
-    "note",
-    "original_name",
-    "content_type",
-    "size",
-    "sha256",
-    "status",
-    "supersedes",
-]
-DECISION_FIELDS = ["evidence", "outcome", "note"]
+from audit.services import record_created
+from evidence import storage
+from evidence.models import Evidence, EvidenceDownload
 
 
 def _create(*, action, agency_id, actor, description, represents_on, note, checked=None, stored_name="", supersedes=None):
@@ -52,7 +37,7 @@ def _create(*, action, agency_id, actor, description, represents_on, note, check
         evidence.size = checked.size
         evidence.sha256 = checked.sha256
     evidence.save()
-    record_created(evidence, actor=actor, fields=EVIDENCE_FIELDS)
+    record_created(evidence, actor=actor)
     return evidence
 
 
@@ -87,6 +72,13 @@ def evidence_submit(*, action, actor, description, represents_on, uploads=(), no
     }
 
     def write(names):
+        # Lock the action, so that it cannot be verified or cancelled while its new evidence is written.
+        locked = Action.objects.select_for_update().get(pk=action.pk)
+        if not access.can_submit_evidence(actor, locked):
+            raise PermissionDenied("Only users of the lead agency can submit evidence on this action.")
+        refusal = lifecycle.submission_refusal(locked)
+        if refusal:
+            raise lifecycle.Refused(refusal)
         if not uploads:
             return [_create(**common)]
         return [
@@ -96,20 +88,17 @@ def evidence_submit(*, action, actor, description, represents_on, uploads=(), no
     return _store_then(write, uploads)
 
 
-def evidence_supersede(*, old, actor, description, represents_on, upload=None, note=""):
-    """Answer an undecided or rejected item with a new version. The old one stays on record, superseded."""
+def evidence_supersede(*, old, actor, description, represents_on, upload=None, note="", seen_status=None):
+    """Answer an undecided or rejected item with a new version. The old one stays on record, superseded.
+    ``seen_status`` is the old item's status as the person saw it (default: as loaded)."""
     if upload is None and not note.strip():
         raise ValidationError("Choose a file or write a note for the new version.")
     uploads = [upload] if upload is not None else []
 
+    seen = seen_status or old.status
+
     def write(names):
-        before = snapshot(old, ["status"])
-        if not Evidence.objects.filter(pk=old.pk, status__in=Evidence.OPEN_STATUSES).update(
-            status=Evidence.Status.SUPERSEDED
-        ):
-            raise ValidationError("This item was decided, replaced or withdrawn meanwhile; nothing was saved.")
-        old.status = Evidence.Status.SUPERSEDED
-        record_changed(old, actor=actor, before=before)
+        lifecycle.supersede(old=old, actor=actor, seen_status=seen, text=description)
         return _create(
             action=old.action,
             agency_id=old.agency_id,
@@ -123,70 +112,6 @@ def evidence_supersede(*, old, actor, description, represents_on, upload=None, n
         )
 
     return _store_then(write, uploads)
-
-
-@transaction.atomic
-def evidence_withdraw(*, evidence, actor, reason):
-    """The submitting agency takes an undecided or rejected item back. It stays on record with the reason."""
-    before = snapshot(evidence, ["status", "withdrawal_reason"])
-    now = timezone.now()
-    claimed = Evidence.objects.filter(pk=evidence.pk, status__in=Evidence.OPEN_STATUSES).update(
-        status=Evidence.Status.WITHDRAWN, withdrawal_reason=reason, withdrawn_by=actor, withdrawn_at=now
-    )
-    if not claimed:
-        raise ValidationError("This item was decided, replaced or withdrawn meanwhile; nothing was saved.")
-    evidence.status, evidence.withdrawal_reason = Evidence.Status.WITHDRAWN, reason
-    evidence.withdrawn_by, evidence.withdrawn_at = actor, now
-    record_changed(evidence, actor=actor, before=before)
-    return evidence
-
-
-@transaction.atomic
-def evidence_decide(*, evidence, actor, accept, note, notify=True):
-    """Accept or reject a submitted item. A rejection needs a note and e-mails the submitter after commit."""
-    note = note.strip()
-    if not accept and not note:
-        raise ValidationError("Write a note saying why the evidence is rejected: the agency will read it.")
-    outcome = EvidenceDecision.Outcome.ACCEPTED if accept else EvidenceDecision.Outcome.REJECTED
-    before = snapshot(evidence, ["status"])
-    if not Evidence.objects.filter(pk=evidence.pk, status=Evidence.Status.SUBMITTED).update(status=outcome):
-        raise ValidationError("This item was already decided, replaced or withdrawn; nothing was saved.")
-    evidence.status = outcome
-    decision = EvidenceDecision.objects.create(
-        evidence=evidence, outcome=outcome, note=note, decided_by=actor, decided_at=timezone.now()
-    )
-    record_changed(evidence, actor=actor, before=before)
-    record_created(decision, actor=actor, fields=DECISION_FIELDS)
-    if outcome == EvidenceDecision.Outcome.REJECTED and notify:
-        # Only once the decision is committed: a rolled-back request sends nothing.
-        tasks.send_rejection_email.delay_on_commit(decision.pk)
-    return decision
-
-
-def _lock_status(action):
-    # Lock the action until the transaction ends and act on its current status, not the one loaded earlier.
-    action.status = Action.objects.select_for_update().values_list("status", flat=True).get(pk=action.pk)
-
-
-@transaction.atomic
-def action_verify(*, action, actor, note):
-    """The consultant signs the action off: completed → verified, with a dated note in the progress log."""
-    _lock_status(action)
-    refusal = selectors.verification_refusal(action)
-    if refusal:
-        raise ValidationError(refusal)
-    return action_record_progress(action=action, actor=actor, status=Status.VERIFIED, note=f"Verified: {note}")
-
-
-@transaction.atomic
-def action_withdraw_verification(*, action, actor, reason):
-    """The consultant withdraws a sign-off: verified → completed, with the reason in the progress log."""
-    _lock_status(action)
-    if action.status != Status.VERIFIED:
-        raise ValidationError("This action is not verified, so there is no sign-off to withdraw.")
-    return action_record_progress(
-        action=action, actor=actor, status=Status.COMPLETED, note=f"Sign-off withdrawn: {reason}"
-    )
 
 
 def evidence_record_download(*, evidence, user, ip_address=None):

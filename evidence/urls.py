@@ -12,6 +12,4 @@ urlpatterns = [
     path("evidence/<int:pk>/withdraw/", views.evidence_withdraw, name="withdraw"),
     path("evidence/<int:pk>/new-version/", views.evidence_new_version, name="new_version"),
     path("actions/<int:action_pk>/evidence/new/", views.evidence_submit, name="submit"),
-    path("actions/<int:action_pk>/verify/", views.action_verify, name="verify"),
-    path("actions/<int:action_pk>/withdraw-verification/", views.action_withdraw_verification, name="withdraw_verification"),
 ]

@@ -4,7 +4,7 @@ what they may see but not do), then at most one service, then redirects."""
 import logging
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -13,12 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import access, security
 from accounts.access import Need
-from actionplans import rules
+from actionplans import lifecycle, rules
+from actionplans.forms import ReasonForm
 from audit.services import history_of
 from evidence import selectors, services, storage, uploads
 from evidence.filters import AuditQueueFilter
-from evidence.forms import DecisionForm, EvidenceForm, NewVersionForm, ReasonForm, SignOffForm
-from evidence.models import Evidence
+from evidence.forms import DecisionForm, EvidenceForm, NewVersionForm
 from scrsystem.http import paginate, posted
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,9 @@ def _error_text(error):
 @require_http_methods(["GET", "POST"])
 def evidence_submit(request, action_pk):
     action = access.get_action(request.user, action_pk, Need.SUBMIT_EVIDENCE)
+    refusal = lifecycle.submission_refusal(action)
+    if refusal:
+        raise PermissionDenied(refusal)
     data = posted(request)
     form = EvidenceForm(data, request.FILES or None, refused=uploads.refused_for_size(request, "files"))
     if data is not None and form.is_valid():
@@ -59,7 +62,7 @@ def evidence_submit(request, action_pk):
             count = len(items)
             messages.success(
                 request,
-                f"{count} evidence item{'s' if count != 1 else ''} submitted on action {action.reference}. "
+                f"{count} evidence item{'s' if count != 1 else ''} submitted on action {action}. "
                 "The consultant will accept or reject each one.",
             )
             return redirect(f"{action.get_absolute_url()}#evidence")
@@ -70,10 +73,13 @@ def evidence_submit(request, action_pk):
 @transaction.non_atomic_requests
 @require_http_methods(["GET", "POST"])
 def evidence_new_version(request, pk):
-    old = access.get_evidence(request.user, pk, Need.SUBMIT_EVIDENCE)
+    old = access.get_evidence(request.user, pk, Need.CHANGE)
+    lifecycle.require(request.user, old, "new_version")
     data = posted(request)
     initial = {"description": old.description, "represents_on": old.represents_on, "note": old.note}
-    form = NewVersionForm(data, request.FILES or None, initial=initial, refused=uploads.refused_for_size(request, "files"))
+    form = NewVersionForm(
+        data, request.FILES or None, seen=old, initial=initial, refused=uploads.refused_for_size(request, "files")
+    )
     if data is not None and form.is_valid():
         files = form.cleaned_data["files"]
         try:
@@ -84,6 +90,7 @@ def evidence_new_version(request, pk):
                 represents_on=form.cleaned_data["represents_on"],
                 upload=files[0] if files else None,
                 note=form.cleaned_data["note"],
+                seen_status=form.cleaned_data["seen_status"],
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -97,17 +104,15 @@ def evidence_new_version(request, pk):
 def evidence_detail(request, pk):
     evidence = access.get_evidence(request.user, pk)
     decision = _decision_of(evidence)
-    can_decide = access.can_decide(request.user) and evidence.status == Evidence.Status.SUBMITTED
     context = {
         "evidence": evidence,
         "action": evidence.action,
         "decision": decision,
         "versions": selectors.versions_of(evidence),
         "history": history_of(evidence),
-        "can_decide": can_decide,
-        "can_change": access.can_change_evidence(request.user, evidence),
-        "can_replace": access.can_change_evidence(request.user, evidence)
-        and access.can_submit_evidence(request.user, evidence.action),
+        "can_decide": lifecycle.allowed(request.user, evidence, "accept"),
+        "can_change": lifecycle.allowed(request.user, evidence, "withdraw"),
+        "can_replace": lifecycle.allowed(request.user, evidence, "new_version"),
         "today": rules.today(),
     }
     return render(request, "evidence/evidence_detail.html", context)
@@ -143,33 +148,39 @@ def evidence_decide(request, pk):
         return redirect(back)
     accept = form.cleaned_data["decision"] == "accept"
     try:
-        services.evidence_decide(evidence=evidence, actor=request.user, accept=accept, note=form.cleaned_data["note"])
+        lifecycle.decide(evidence=evidence, actor=request.user, accept=accept, note=form.cleaned_data["note"])
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
         verb = "accepted" if accept else "rejected; the agency user who submitted it will be e-mailed"
-        messages.success(request, f"Evidence #{evidence.pk} on action {evidence.action.reference} {verb}.")
+        messages.success(request, f"Evidence #{evidence.pk} on action {evidence.action} {verb}.")
     return redirect(back)
 
 
 @require_http_methods(["GET", "POST"])
 def evidence_withdraw(request, pk):
     evidence = access.get_evidence(request.user, pk, Need.CHANGE)
+    lifecycle.require(request.user, evidence, "withdraw")
     form = ReasonForm(
         posted(request),
+        seen=evidence,
         label="Reason for withdrawing",
         help_text="The item stays on record, marked withdrawn, with this reason.",
         submit_label="Withdraw this evidence",
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.evidence_withdraw(evidence=evidence, actor=request.user, reason=form.cleaned_data["reason"])
+            lifecycle.withdraw_evidence(
+                evidence=evidence, actor=request.user, reason=form.cleaned_data["reason"],
+                seen_status=form.cleaned_data["seen_status"],
+            )
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            form.add_error(None, error)
         else:
             messages.success(request, f"Evidence #{evidence.pk} withdrawn. It stays on record with your reason.")
-        return redirect(evidence)
-    return render(request, "evidence/evidence_withdraw.html", {"evidence": evidence, "form": form})
+            return redirect(evidence)
+    status = 409 if form.errors and request.method == "POST" else 200
+    return render(request, "evidence/evidence_withdraw.html", {"evidence": evidence, "form": form}, status=status)
 
 
 def audit_queue(request):
@@ -184,41 +195,3 @@ def audit_queue(request):
         "today": rules.today(),
     }
     return render(request, "evidence/audit_queue.html", context)
-
-
-@require_POST
-def action_verify(request, action_pk):
-    action = access.get_action(request.user, action_pk, Need.VERIFY)
-    form = SignOffForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Not signed off: " + " ".join(form.errors["note"]))
-        return redirect(f"{action.get_absolute_url()}#sign-off")
-    try:
-        services.action_verify(action=action, actor=request.user, note=form.cleaned_data["note"])
-    except ValidationError as error:
-        messages.error(request, "Not signed off: " + _error_text(error))
-    else:
-        messages.success(request, f"Action {action.reference} signed off as verified.")
-    return redirect(action)
-
-
-@require_http_methods(["GET", "POST"])
-def action_withdraw_verification(request, action_pk):
-    action = access.get_action(request.user, action_pk, Need.VERIFY)
-    form = ReasonForm(
-        posted(request),
-        label="Reason for withdrawing the sign-off",
-        help_text="The action goes back to completed; the reason is kept in its progress log.",
-        submit_label="Withdraw the sign-off",
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_withdraw_verification(
-                action=action, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            messages.error(request, _error_text(error))
-        else:
-            messages.success(request, f"Sign-off of action {action.reference} withdrawn: it is completed again.")
-        return redirect(action)
-    return render(request, "evidence/withdraw_verification.html", {"action": action, "form": form})

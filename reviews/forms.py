@@ -1,9 +1,10 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.db.models import Q
 
 from audit.forms import StaleEditGuard
-from reviews.models import Review
+from reviews.models import Review, Theme
 
 
 class DateInput(forms.DateInput):
@@ -11,6 +12,14 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def themes_to_offer(instance, field):
+    """The themes in use, and any retired theme the object is tagged with already (so saving keeps it)."""
+    offered = Q(retired_at__isnull=True)
+    if instance.pk:
+        offered |= Q(pk__in=getattr(instance, field).values("pk"))
+    return Theme.objects.filter(offered)
 
 
 class ReviewForm(StaleEditGuard, forms.ModelForm):
@@ -39,30 +48,7 @@ class ReviewForm(StaleEditGuard, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", submit_label))
+        self.fields["themes"].queryset = themes_to_offer(self.instance, "themes")
 
     def clean_reference(self):
         return self.cleaned_data["reference"].strip().upper()
-
-    def clean(self):
-        cleaned = super().clean()
-        commissioned = cleaned.get("commissioned_on")
-        finalised = cleaned.get("finalised_on")
-        published = cleaned.get("published_on")
-        status = cleaned.get("status")
-        if commissioned and finalised and finalised < commissioned:
-            self.add_error("finalised_on", "A review cannot be finalised before it was commissioned.")
-        if published and (finalised or commissioned) and published < (finalised or commissioned):
-            self.add_error("published_on", "A review cannot be published before it was finalised.")
-        if published and not finalised:
-            self.add_error("finalised_on", "Give the date the review was finalised before its publication date.")
-        needs_finalised = {
-            Review.Status.FINALISED,
-            Review.Status.AWAITING_PUBLICATION,
-            Review.Status.PUBLISHED,
-            Review.Status.CLOSED,
-        }
-        if status in needs_finalised and not finalised:
-            self.add_error("finalised_on", "A finalised review needs the date it was finalised.")
-        if status in {Review.Status.PUBLISHED} and not published:
-            self.add_error("published_on", "A published review needs its publication date.")
-        return cleaned

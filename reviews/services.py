@@ -1,18 +1,26 @@
-from audit.services import record_changed, record_created, snapshot
-from reviews.forms import ReviewForm
+"""Writes to reviews and themes, with plain arguments, each atomic and each leaving its change record."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import save_audited
+from reviews.models import Review
 
 
-def review_create(*, form, actor):
-    review = form.save(commit=False)
-    review.created_by = actor
-    review.save()
-    form.save_m2m()
-    record_created(review, actor=actor, fields=ReviewForm.Meta.fields)
-    return review
+def review_create(*, actor, themes=(), **values):
+    return save_audited(Review(), actor=actor, values=values, m2m={"themes": themes})
 
 
-def review_update(*, form, actor):
-    before = snapshot(form.instance.__class__.objects.get(pk=form.instance.pk), ReviewForm.Meta.fields)
-    review = form.save()
-    record_changed(review, actor=actor, before=before)
-    return review
+def review_update(*, review, actor, themes=None, **values):
+    m2m = {"themes": themes} if themes is not None else None
+    return save_audited(review, actor=actor, values=values, m2m=m2m)
+
+
+@transaction.atomic
+def theme_retire(*, theme, actor):
+    """A theme no longer offered for new tags. Its reviews and actions keep it; the retirement is recorded."""
+    return save_audited(theme, actor=actor, values={"retired_at": theme.retired_at or timezone.now()})
+
+
+def theme_reinstate(*, theme, actor):
+    return save_audited(theme, actor=actor, values={"retired_at": None})

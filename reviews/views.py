@@ -7,7 +7,7 @@ from accounts.access import Need
 from actionplans import rules
 from reviews import selectors, services
 from reviews.forms import ReviewForm
-from scrsystem.http import posted
+from scrsystem.http import form_values, posted
 
 
 def review_list(request):
@@ -38,7 +38,7 @@ def review_create(request):
     access.require_change_reviews(request.user)
     form = ReviewForm(posted(request), submit_label="Create review")
     if request.method == "POST" and form.is_valid():
-        review = services.review_create(form=form, actor=request.user)
+        review = services.review_create(actor=request.user, **form_values(form))
         messages.success(request, f"Review {review.reference} created. Add its action plans below.")
         return redirect(review)
     return render(request, "reviews/review_form.html", {"form": form, "heading": "New review"})
@@ -49,7 +49,7 @@ def review_edit(request, pk):
     review = access.get_review(request.user, pk, Need.CHANGE)
     form = ReviewForm(posted(request), instance=review)
     if request.method == "POST" and form.is_valid():
-        services.review_update(form=form, actor=request.user)
+        services.review_update(review=review, actor=request.user, **form_values(form))
         messages.success(request, f"Review {review.reference} saved.")
         return redirect(review)
     return render(request, "reviews/review_form.html", {"form": form, "review": review, "heading": f"Edit {review.reference}"})

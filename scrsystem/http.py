@@ -13,3 +13,8 @@ def paginate(request, queryset):
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
+
+
+def form_values(form):
+    """A ModelForm's cleaned values of its model's fields, as plain arguments for a service."""
+    return {name: form.cleaned_data[name] for name in form._meta.fields if name in form.cleaned_data}

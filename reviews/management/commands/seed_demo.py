@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, Role, User
 from accounts.validators import DEMO_PASSWORD
-from actionplans import rules
+from actionplans import lifecycle, rules
 from actionplans.models import Action, ActionPlan, ProgressUpdate
 from dashboard import services as dashboard_services
 from evidence import services as evidence_services
@@ -48,9 +48,11 @@ class Command(BaseCommand):
             agencies = self.seed_agencies()
             users, new_users = self.seed_users(agencies)
             themes = self.seed_themes()
+            self.new_actions = []
             for review_data in demo.REVIEWS:
                 self.seed_review(review_data, agencies, users, themes)
             self.seed_evidence(users)
+            self.sign_off(users)
         self.report(new_users)
         self.seed_trend()
 
@@ -143,30 +145,64 @@ class Command(BaseCommand):
                 self.seed_action(plan, action_data, agencies, users, themes, author)
 
     def seed_action(self, plan, data, agencies, users, themes, author):
-        updates = data.get("updates", [])
-        changes = [self.moment(days_ago, i) for i, (days_ago, _, before, after, _) in enumerate(updates)
-                   if before != after]
-        action, _ = self.upsert(Action, {"plan": plan, "reference": data["ref"]}, {
+        """The action as the demo defines it. A new one is taken through its story by the lifecycle, update by
+        update (the sign-off waits for its evidence: see sign_off); an existing one keeps its status and log."""
+        action, created = self.upsert(Action, {"plan": plan, "reference": data["ref"]}, {
             "recommendation": data["recommendation"],
             "description": data["description"],
             "lead_agency": agencies[data["lead"]],
             "responsible_officer": users[data["officer"]] if data["officer"] else None,
             "target_date": self.today + datetime.timedelta(days=data["due"]),
             "success_measure": data["success_measure"],
-            "status": data["status"],
-            "status_changed_at": changes[-1] if changes else None,
-            "cancellation_reason": data.get("cancellation_reason", ""),
             "created_by": author,
         })
         action.themes.set([themes[key] for key in data["themes"]])
-        for i, (days_ago, username, before, after, note) in enumerate(updates):
-            update, _ = self.upsert(
-                ProgressUpdate,
-                {"action": action, "note": note},
-                {"author": users[username], "status_before": before, "status_after": after},
-            )
-            # created_at is auto_now_add; date the entry as the story has it.
-            ProgressUpdate.objects.filter(pk=update.pk).update(created_at=self.moment(days_ago, i))
+        if created:
+            data = {**data, "updates": data.get("updates") or self.story(data)}
+            self.new_actions.append((action, data))
+            for i, update in enumerate(data["updates"]):
+                if update[3] != rules.Status.VERIFIED:
+                    self.replay(action, data, users, i, update)
+
+    def story(self, data):
+        """Updates for an action the demo gives only a status: started, completed and signed off, as far as its
+        status goes, by its officer (or its agency's first user) and the consultant, dated before its target."""
+        S = rules.Status
+        by = data["officer"] or next(u[0] for u in demo.USERS if u[3] == Role.AGENCY and u[4] == data["lead"])
+        base = max(-data["due"], 0)
+        steps = [
+            (base + 90, by, S.NOT_STARTED, S.IN_PROGRESS, "Work started."),
+            (base + 20, by, S.IN_PROGRESS, S.COMPLETED, "Work completed; evidence sent to the consultant."),
+            (base + 5, "consultant", S.COMPLETED, S.VERIFIED, "Signed off: the evidence meets the success measure."),
+        ]
+        order = [S.NOT_STARTED, S.IN_PROGRESS, S.COMPLETED, S.VERIFIED]
+        return steps[: order.index(data["status"])]
+
+    def replay(self, action, data, users, i, update):
+        """One progress update of the story, through actionplans.lifecycle, dated as the story has it."""
+        days_ago, username, before, after, note = update
+        author, common = users[username], {"action": action, "seen_status": before}
+        if after == rules.Status.CANCELLED:
+            entry = lifecycle.cancel(actor=author, reason=data["cancellation_reason"], **common)
+        elif after == rules.Status.VERIFIED:
+            entry = lifecycle.verify(actor=author, note=note, **common)
+        else:
+            entry = lifecycle.record_progress(actor=author, status=after, note=note, **common)
+        # Notes are the story's own words (the lifecycle prefixes cancellations and sign-offs).
+        moment = self.moment(days_ago, i)
+        ProgressUpdate.objects.filter(pk=entry.pk).update(created_at=moment, note=note)
+        if before != after:
+            Action.objects.filter(pk=action.pk).update(status_changed_at=moment)
+        self.created += 1
+
+    def sign_off(self, users):
+        """The sign-offs of the new verified actions, now that their accepted evidence exists."""
+        for action, data in self.new_actions:
+            for i, update in enumerate(data["updates"]):
+                if update[3] == rules.Status.VERIFIED:
+                    self.replay(action, data, users, i, update)
+            action.refresh_from_db()
+            assert action.status == data["status"], f"{action}: the demo's updates must end in its status"
 
     def seed_evidence(self, users):
         """Evidence in every state, through the same checks, storage and services as an upload. An item that
@@ -183,15 +219,13 @@ class Command(BaseCommand):
         for username, _, _, role, agency, _ in demo.USERS:
             if role == Role.AGENCY:
                 first_user.setdefault(agency, username)
+        signed_off = {action.pk: data for action, data in self.new_actions if data["status"] == rules.Status.VERIFIED}
         for action in actions.values():
-            if action.status != rules.Status.VERIFIED:
+            if action.pk not in signed_off:
                 continue
             if Evidence.objects.filter(action=action, status=Evidence.Status.ACCEPTED).exists():
                 continue
-            sign_off = action.progress_updates.filter(status_after=rules.Status.VERIFIED).first()
-            signed = (self.today - timezone.localdate(sign_off.created_at)).days if sign_off else max(
-                (self.today - action.target_date).days, 5
-            )
+            signed = next(u[0] for u in signed_off[action.pk]["updates"] if u[3] == rules.Status.VERIFIED)
             by = action.responsible_officer.username if action.responsible_officer else first_user[action.lead_agency.short_name]
             self.seed_evidence_item(action, {
                 "by": by,
@@ -232,13 +266,13 @@ class Command(BaseCommand):
         Evidence.objects.filter(pk=item.pk).update(submitted_at=self.moment(data["submitted"], 0))
         if "decision" in data:
             outcome, days_ago, decision_note = data["decision"]
-            decision = evidence_services.evidence_decide(
+            decision = lifecycle.decide(
                 evidence=item, actor=users["consultant"], accept=outcome == "accepted", note=decision_note, notify=False
             )
             EvidenceDecision.objects.filter(pk=decision.pk).update(decided_at=self.moment(days_ago, 1))
         if "withdrawn" in data:
             days_ago, reason = data["withdrawn"]
-            evidence_services.evidence_withdraw(evidence=item, actor=submitter, reason=reason)
+            lifecycle.withdraw_evidence(evidence=item, actor=submitter, reason=reason, seen_status=item.status)
             Evidence.objects.filter(pk=item.pk).update(withdrawn_at=self.moment(days_ago, 2))
         self.created += 1
         return item

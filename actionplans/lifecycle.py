@@ -1,0 +1,354 @@
+"""The lifecycle of an action and of an evidence item (DOMAIN.md, "Lifecycles"): every change of status is here.
+
+Two tables, ``ACTION_MOVES`` and ``EVIDENCE_MOVES``, say which moves exist, from which statuses to which, who may
+make each one (``accounts.access`` answers "who") and what must hold first. Pages, services, the admin site,
+management commands and the demo seed change a status through the functions below and nowhere else.
+
+Each move is a conditional write, ``UPDATE … WHERE status = <the status the person saw>``, in one transaction
+with its progress entry and change record. When two people act at once exactly one write matches; the other
+raises ``Conflict``, whose message names what changed, by whom and when, and repeats what the loser wrote, so
+nothing of theirs is silently lost.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import formats, timezone
+
+from accounts import access
+from actionplans.models import Action, ProgressUpdate
+from actionplans.rules import Status
+from audit.services import record_changed, record_created, snapshot
+from evidence.models import Evidence, EvidenceDecision
+
+
+class Refused(ValidationError):
+    """The move is not possible now: the status does not allow it, or a precondition is not met."""
+
+
+class Conflict(Refused):
+    """Someone else changed the status after the person saw it; nothing was saved."""
+
+
+@dataclass(frozen=True)
+class Move:
+    name: str
+    label: str
+    #: The statuses the move starts from.
+    sources: tuple
+    #: The statuses it may lead to (the person chooses when there are several).
+    targets: tuple
+    #: Who may make it: ``who(user, obj)``, answered by accounts.access.
+    who: Callable
+    #: Why it cannot be made now although the status allows it (``refusal(obj)`` → text or None).
+    refusal: Callable = lambda obj: None
+
+    def allows(self, user, obj):
+        return obj.status in self.sources and self.who(user, obj) and user.is_active
+
+
+WORKING = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.COMPLETED)
+
+
+def verification_refusal(action):
+    """Why this action cannot be signed off now, or None when it can (DOMAIN.md: completed + accepted evidence)."""
+    if action.status != Status.COMPLETED:
+        return "Only a completed action can be signed off as verified."
+    if not Evidence.objects.filter(action=action, status=Evidence.Status.ACCEPTED).exists():
+        return "An action needs at least one accepted evidence item before it can be signed off."
+    return None
+
+
+def _editor(user, obj):
+    return access.can_change_reviews(user)
+
+
+def _verifier(user, obj):
+    return access.can_verify(user)
+
+
+def _decider(user, obj):
+    return access.can_decide(user)
+
+
+# fmt: off
+ACTION_MOVES = {move.name: move for move in [
+    #    name                     label                       from                          to
+    Move("progress",              "Record progress",          WORKING,                      WORKING,
+         who=access.can_record_progress),
+    Move("cancel",                "Cancel action",            WORKING,                      (Status.CANCELLED,),
+         who=_editor),
+    Move("reinstate",             "Reinstate",                (Status.CANCELLED,),          WORKING,
+         who=_editor),
+    Move("verify",                "Sign off as verified",     (Status.COMPLETED,),          (Status.VERIFIED,),
+         who=_verifier, refusal=verification_refusal),
+    Move("withdraw_verification", "Withdraw the sign-off",    (Status.VERIFIED,),           (Status.COMPLETED,),
+         who=_verifier),
+]}
+
+E = Evidence.Status
+EVIDENCE_MOVES = {move.name: move for move in [
+    Move("accept",                "Accept",                   (E.SUBMITTED,),               (E.ACCEPTED,),
+         who=_decider),
+    Move("reject",                "Reject",                   (E.SUBMITTED,),               (E.REJECTED,),
+         who=_decider),
+    Move("new_version",           "New version",              Evidence.OPEN_STATUSES,       (E.SUPERSEDED,),
+         who=access.is_submitting_agency,
+         refusal=lambda evidence: submission_refusal(evidence.action)),
+    Move("withdraw",              "Withdraw",                 Evidence.OPEN_STATUSES,       (E.WITHDRAWN,),
+         who=access.is_submitting_agency),
+]}
+# fmt: on
+
+
+def submission_refusal(action):
+    """Why no new evidence is taken on this action now, or None (a new item starts as submitted)."""
+    if action.status in (Status.CANCELLED, Status.VERIFIED):
+        return f"Action {action} is {action.get_status_display().lower()}: it takes no new evidence."
+    return None
+
+
+def may_submit_evidence(user, action):
+    return access.can_submit_evidence(user, action) and submission_refusal(action) is None
+
+
+def allowed(user, obj, name):
+    """May this user make this move on this object now (who, and the object's status)?"""
+    table = ACTION_MOVES if isinstance(obj, Action) else EVIDENCE_MOVES
+    return table[name].allows(user, obj)
+
+
+def allowed_statuses(user, action, name="progress"):
+    """The statuses this user may move the action to with ``name`` ("progress" or "reinstate"); [] when none."""
+    move = ACTION_MOVES[name]
+    return list(move.targets) if move.allows(user, action) else []
+
+
+def require(user, obj, name):
+    """PermissionDenied, with the reason in words, unless the user may make this move now."""
+    table = ACTION_MOVES if isinstance(obj, Action) else EVIDENCE_MOVES
+    move = table[name]
+    if not move.who(user, obj) or not user.is_active:
+        raise PermissionDenied(f"You may not {move.label.lower()} here.")
+    if obj.status not in move.sources:
+        raise PermissionDenied(
+            f"{_name(obj)} is {obj.get_status_display().lower()}: “{move.label}” is not possible any more."
+        )
+
+
+def _name(obj):
+    return f"Action {obj}" if isinstance(obj, Action) else f"Evidence #{obj.pk} on action {obj.action}"
+
+
+def _when(moment):
+    return formats.date_format(timezone.localtime(moment), "j M Y H:i")
+
+
+def _check(move, user, obj, seen, target):
+    if not (move.who(user, obj) and user.is_active):
+        raise PermissionDenied(f"You may not {move.label.lower()} here.")
+    if target not in move.targets:
+        raise Refused(f"“{move.label}” cannot lead to {getattr(target, 'label', target)}.")
+    if seen not in move.sources:
+        raise Refused(f"{_name(obj)} is {obj.get_status_display().lower()}: “{move.label}” is not possible.")
+
+
+def _yours(text):
+    return f" What you wrote, so you can use it again: “{text}”." if text and text.strip() else ""
+
+
+# --- Actions ---------------------------------------------------------------------------------------------------
+
+
+def _action_conflict(action, seen, text):
+    current = Action.objects.filter(pk=action.pk).values_list("status", flat=True).first()
+    last = ProgressUpdate.objects.filter(action_id=action.pk).select_related("author").order_by("-created_at", "-id")
+    last = last.filter(status_before=seen).first() or last.first()
+    seen_label, now_label = Status(seen).label.lower(), Status(current).label.lower()
+    who = f" by {last.author} on {_when(last.created_at)}" if last and last.status_after == current else ""
+    return Conflict(
+        f"Nothing was saved: while you were working, action {action} was changed from {seen_label} to "
+        f"{now_label}{who}.{_yours(text)} Read its page as it is now, then try again if it still applies.",
+        code="conflict",
+    )
+
+
+@transaction.atomic
+def _move_action(name, *, action, actor, seen, target, note, entry, cancellation_reason=""):
+    move = ACTION_MOVES[name]
+    _check(move, actor, action, seen, target)
+    now = timezone.now()
+    claimed = Action.objects.filter(pk=action.pk, status=seen)
+    if target == seen:
+        # A note without a change of status: lock the row, so a concurrent move waits for this one or wins first.
+        changed = claimed.select_for_update().exists()
+    else:
+        changed = claimed.update(
+            status=target, status_changed_at=now, cancellation_reason=cancellation_reason, updated_at=now
+        )
+    if not changed:
+        raise _action_conflict(action, seen, note)
+    action.status = seen
+    before = snapshot(action, ["status", "cancellation_reason"])
+    if target != seen:
+        action.status, action.status_changed_at = target, now
+        action.cancellation_reason, action.updated_at = cancellation_reason, now
+        record_changed(action, actor=actor, before=before)
+    return ProgressUpdate.objects.create(
+        action=action, author=actor, note=entry, status_before=seen, status_after=target
+    )
+
+
+def record_progress(*, action, actor, status, note, seen_status):
+    """A dated progress note from the lead agency or a member, moving the status among the working ones."""
+    return _move_action(
+        "progress", action=action, actor=actor, seen=seen_status, target=Status(status), note=note, entry=note
+    )
+
+
+def cancel(*, action, actor, reason, seen_status):
+    """A member takes the action out of every percentage, with a reason."""
+    reason = reason.strip()
+    if not reason:
+        raise Refused("Give a reason for cancelling this action.")
+    return _move_action(
+        "cancel",
+        action=action,
+        actor=actor,
+        seen=seen_status,
+        target=Status.CANCELLED,
+        note=reason,
+        entry=f"Cancelled: {reason}",
+        cancellation_reason=reason,
+    )
+
+
+def reinstate(*, action, actor, status, note, seen_status=Status.CANCELLED):
+    """A member brings a cancelled action back, to the working status chosen, with a note."""
+    note = note.strip()
+    if not note:
+        raise Refused("Say why the action is reinstated.")
+    return _move_action(
+        "reinstate",
+        action=action,
+        actor=actor,
+        seen=seen_status,
+        target=Status(status),
+        note=note,
+        entry=f"Reinstated: {note}",
+    )
+
+
+def status_before_cancelling(action):
+    """The working status the action had when it was cancelled (to offer first when reinstating)."""
+    entry = action.progress_updates.filter(status_after=Status.CANCELLED).order_by("-created_at", "-id").first()
+    return Status(entry.status_before) if entry and entry.status_before in WORKING else Status.IN_PROGRESS
+
+
+def verify(*, action, actor, note, seen_status=Status.COMPLETED):
+    """The consultant signs the action off: completed → verified. Needs accepted evidence."""
+    with transaction.atomic():
+        # Lock first, so the precondition is read on the status the write will find.
+        current = Action.objects.select_for_update().filter(pk=action.pk).values_list("status", flat=True).first()
+        if current == seen_status:
+            action.status = current
+            refusal = verification_refusal(action)
+            if refusal:
+                raise Refused(refusal)
+        return _move_action(
+            "verify", action=action, actor=actor, seen=seen_status, target=Status.VERIFIED, note=note,
+            entry=f"Verified: {note}",
+        )
+
+
+def withdraw_verification(*, action, actor, reason, seen_status=Status.VERIFIED):
+    """The consultant withdraws a sign-off: verified → completed, with the reason in the progress log."""
+    return _move_action(
+        "withdraw_verification", action=action, actor=actor, seen=seen_status, target=Status.COMPLETED,
+        note=reason, entry=f"Sign-off withdrawn: {reason}",
+    )
+
+
+# --- Evidence --------------------------------------------------------------------------------------------------
+
+
+def _evidence_conflict(evidence, seen, text):
+    item = Evidence.objects.select_related("withdrawn_by").get(pk=evidence.pk)
+    now_label = item.get_status_display().lower()
+    detail = ""
+    try:
+        decision = EvidenceDecision.objects.select_related("decided_by").get(evidence_id=item.pk)
+        detail = f" by {decision.decided_by} on {_when(decision.decided_at)}"
+    except ObjectDoesNotExist:
+        newer = Evidence.objects.select_related("submitted_by").filter(supersedes_id=item.pk).first()
+        if newer is not None:
+            detail = f" by evidence #{newer.pk}, from {newer.submitted_by} on {_when(newer.submitted_at)}"
+        elif item.withdrawn_by is not None:
+            detail = f" by {item.withdrawn_by} on {_when(item.withdrawn_at)}"
+    return Conflict(
+        f"Nothing was saved: while you were working, evidence #{item.pk} on action {item.action} was "
+        f"{now_label}{detail}.{_yours(text)} Read it as it is now, then act again if it still applies.",
+        code="conflict",
+    )
+
+
+def _claim_evidence(name, *, evidence, actor, seen, target, text, **fields):
+    """The conditional write of one evidence move, and its change record. Call inside a transaction."""
+    move = EVIDENCE_MOVES[name]
+    _check(move, actor, evidence, seen, target)
+    refusal = move.refusal(evidence)
+    if refusal:
+        raise Refused(refusal)
+    if not Evidence.objects.filter(pk=evidence.pk, status=seen).update(status=target, **fields):
+        raise _evidence_conflict(evidence, seen, text)
+    evidence.status = seen
+    before = snapshot(evidence, ["status", "withdrawal_reason"])
+    evidence.status = target
+    for field, value in fields.items():
+        setattr(evidence, field, value)
+    record_changed(evidence, actor=actor, before=before)
+    return evidence
+
+
+@transaction.atomic
+def decide(*, evidence, actor, accept, note, notify=True):
+    """Accept or reject a submitted item. A rejection needs a note and e-mails the submitter after commit."""
+    from evidence import tasks
+
+    note = note.strip()
+    if not accept and not note:
+        raise Refused("Write a note saying why the evidence is rejected: the agency will read it.")
+    outcome = EvidenceDecision.Outcome.ACCEPTED if accept else EvidenceDecision.Outcome.REJECTED
+    _claim_evidence(
+        "accept" if accept else "reject", evidence=evidence, actor=actor, seen=Evidence.Status.SUBMITTED,
+        target=outcome, text=note,
+    )
+    decision = EvidenceDecision.objects.create(
+        evidence=evidence, outcome=outcome, note=note, decided_by=actor, decided_at=timezone.now()
+    )
+    record_created(decision, actor=actor)
+    if outcome == EvidenceDecision.Outcome.REJECTED and notify:
+        # Only once the decision is committed: a rolled-back request sends nothing.
+        tasks.send_rejection_email.delay_on_commit(decision.pk)
+    return decision
+
+
+@transaction.atomic
+def withdraw_evidence(*, evidence, actor, reason, seen_status):
+    """The submitting agency takes an undecided or rejected item back. It stays on record with the reason."""
+    reason = reason.strip()
+    if not reason:
+        raise Refused("Give a reason: it stays on record.")
+    return _claim_evidence(
+        "withdraw", evidence=evidence, actor=actor, seen=seen_status, target=Evidence.Status.WITHDRAWN, text=reason,
+        withdrawal_reason=reason, withdrawn_by=actor, withdrawn_at=timezone.now(),
+    )
+
+
+def supersede(*, old, actor, seen_status, text=""):
+    """Mark ``old`` superseded by a new version being written in the caller's transaction (evidence.services)."""
+    return _claim_evidence(
+        "new_version", evidence=old, actor=actor, seen=seen_status, target=Evidence.Status.SUPERSEDED, text=text
+    )
