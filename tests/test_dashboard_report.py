@@ -1,6 +1,7 @@
 """Charts as accessible SVG, and the board report as HTML and PDF."""
 
 import datetime
+import re
 import shutil
 import subprocess
 
@@ -29,11 +30,39 @@ def test_a_chart_of_one_point_or_none_still_draws():
     assert "No figures yet" in str(charts.overdue_chart([], "x"))
 
 
+def _bar(figures):
+    """The BRAG bar's coloured segments as (x, width, fill) and its letters, in drawing order."""
+    svg = str(charts.brag_bar(figures))
+    segments = [(float(x), float(w), fill) for x, w, fill in
+                re.findall(r'<rect x="([\d.]+)" width="([\d.]+)" height="16" fill="(#[0-9a-f]+)"/>', svg)]
+    return svg, segments, re.findall(r">([A-Z])</text>", svg)
+
+
+BLUE, RED, AMBER, GREEN = "#0b4f9c", "#b02a37", "#ffc107", "#146c43"
+
+
 def test_the_brag_bar_shows_letters_and_leaves_meaning_to_the_text_beside_it():
-    svg = str(charts.brag_bar(Figures(total=10, verified=4, overdue=3, due_soon=2)))
+    # 4 Blue, 3 Red, 2 Amber and 1 Green of 10 on a 160-pixel bar: 64, 48, 32 and 16 pixels, each wide enough
+    # (12 pixels or more) for its letter.
+    svg, segments, letters = _bar(Figures(total=10, verified=4, overdue=3, due_soon=2))
     assert 'aria-hidden="true"' in svg
-    for letter in "BRAG":
-        assert f">{letter}</text>" in svg or letter == "G"  # a one-action Green segment is too narrow for a letter
+    assert segments == [(0.0, 64.0, BLUE), (64.0, 48.0, RED), (112.0, 32.0, AMBER), (144.0, 16.0, GREEN)]
+    assert letters == ["B", "R", "A", "G"]
+
+
+def test_the_brag_bar_leaves_the_letter_off_a_narrow_segment_and_draws_nothing_for_none():
+    # 10 Blue, 9 Red, no Amber, 1 Green of 20: the Green segment is 8 pixels, too narrow for a letter.
+    _, segments, letters = _bar(Figures(total=20, verified=10, overdue=9))
+    assert segments == [(0.0, 80.0, BLUE), (80.0, 72.0, RED), (152.0, 8.0, GREEN)]
+    assert letters == ["B", "R"]
+
+
+def test_the_brag_bar_leaves_cancelled_actions_out():
+    # 10 actions, 2 cancelled: the bar shares its width among the 8 counted (4 Blue, 3 Red, 1 Green).
+    _, segments, letters = _bar(Figures(total=10, cancelled=2, verified=4, overdue=3))
+    assert segments == [(0.0, 80.0, BLUE), (80.0, 60.0, RED), (140.0, 20.0, GREEN)]
+    assert letters == ["B", "R", "G"]
+    assert _bar(Figures(total=2, cancelled=2))[1:] == ([], [])
 
 
 def test_the_dashboard_shows_the_trend_as_a_chart_and_a_table(client, world):
