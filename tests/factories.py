@@ -73,6 +73,11 @@ def loaded_version(obj):
     return type(obj).objects.get(pk=obj.pk).updated_at.isoformat()
 
 
+def seen_status(obj):
+    """What a status-moving form's hidden ``seen_status`` field holds: the object's status when the page was drawn."""
+    return type(obj).objects.values_list("status", flat=True).get(pk=obj.pk)
+
+
 def action_edit_data(action, **overrides):
     """The action edit form as a browser would post it, unchanged unless overridden."""
     data = {

@@ -8,10 +8,10 @@ from django.core.management import CommandError, call_command
 from django.db.models.signals import post_save
 from django.urls import reverse
 
+from actionplans import lifecycle
 from actionplans.models import Action, ActionPlan
 from actionplans.rules import Status
 from audit.models import ChangeRecord
-from evidence import services as evidence_services
 from evidence.models import Evidence, EvidenceDecision
 from reviews.models import Review
 from tests import evidence_samples, factories
@@ -52,31 +52,41 @@ def review_data(**changes):
 
 
 def write_paths(world):
-    """(who, url, data) for every way the application changes a review, plan or action."""
+    """(who, url, data, the action whose status move must be recorded) for every way the application changes a
+    review, plan or action."""
     review, plan, action = world.review, world.multi_plan, world.multi_action
+    cancelled = factories.action(world.multi_plan, world.police, reference="1.8", status=Status.CANCELLED)
     return [
-        ("member", reverse("reviews:create"), review_data()),
+        ("member", reverse("reviews:create"), review_data(), None),
         ("member", reverse("reviews:edit", args=[review.pk]), review_data(
-            reference=review.reference, title="Child Y", loaded_version=review.updated_at.isoformat())),
+            reference=review.reference, title="Child Y", loaded_version=review.updated_at.isoformat()), None),
         ("member", reverse("reviews:plan_create", args=[world.review.pk]), {
-            "kind": ActionPlan.Kind.SINGLE_AGENCY, "agency": world.board.pk, "title": "Board plan"}),
+            "kind": ActionPlan.Kind.SINGLE_AGENCY, "agency": world.board.pk, "title": "Board plan"}, None),
         ("member", reverse("actionplans:plan_edit", args=[plan.pk]), {
-            "kind": plan.kind, "title": "Renamed plan", "loaded_version": plan.updated_at.isoformat()}),
-        ("member", reverse("actionplans:action_create", args=[plan.pk]), factories.action_edit_data(action, reference="7.7")),
-        ("member", reverse("actionplans:action_edit", args=[action.pk]), factories.action_edit_data(action, target_date="2031-04-01")),
+            "kind": plan.kind, "title": "Renamed plan", "loaded_version": plan.updated_at.isoformat()}, None),
+        ("member", reverse("actionplans:action_create", args=[plan.pk]), factories.action_edit_data(action, reference="7.7"), None),
+        ("member", reverse("actionplans:action_edit", args=[action.pk]), factories.action_edit_data(action, target_date="2031-04-01"), None),
         ("police", reverse("actionplans:action_progress", args=[action.pk]), {
-            "status": Status.COMPLETED, "note": "Done.", "loaded_version": action.updated_at.isoformat()}),
-        ("member", reverse("actionplans:action_cancel", args=[world.police_action.pk]), {"reason": "No longer needed."}),
+            "status": Status.COMPLETED, "note": "Done.", "seen_status": action.status}, action),
+        ("member", reverse("actionplans:action_cancel", args=[world.police_action.pk]), {
+            "reason": "No longer needed.", "seen_status": world.police_action.status}, world.police_action),
+        ("member", reverse("actionplans:action_reinstate", args=[cancelled.pk]), {
+            "status": Status.IN_PROGRESS, "note": "Needed after all.", "seen_status": Status.CANCELLED}, cancelled),
     ]
 
 
-@pytest.mark.parametrize("index", range(8))
+@pytest.mark.parametrize("index", range(9))
 def test_every_write_path_of_the_application_leaves_a_change_record(client, world, index):
-    who, url, data = write_paths(world)[index]
+    who, url, data, moved = write_paths(world)[index]
     client.force_login(getattr(world, {"member": "member", "police": "agency_user"}[who]))
-    with saves_must_be_recorded():
+    newest = ChangeRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    with saves_must_be_recorded(expect_saves=moved is None):
         response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
+    if moved is not None:  # status moves are conditional UPDATEs, which send no post_save: check them directly
+        content_type = ContentType.objects.get_for_model(Action)
+        record = ChangeRecord.objects.get(id__gt=newest, content_type=content_type, object_id=moved.pk)
+        assert record.changes["status"][0] == Status(moved.status).label
 
 
 def evidence_write_paths(world):
@@ -85,7 +95,7 @@ def evidence_write_paths(world):
     submitted = evidence_samples.submit_note(action, world.agency_user)
     to_reject = evidence_samples.submit_note(action, world.agency_user, note="Second item.")
     rejected = evidence_samples.submit_note(action, world.agency_user, note="Third item.")
-    evidence_services.evidence_decide(evidence=rejected, actor=world.consultant, accept=False, note="Unsigned copy.")
+    lifecycle.decide(evidence=rejected, actor=world.consultant, accept=False, note="Unsigned copy.")
     to_withdraw = evidence_samples.submit_note(action, world.agency_user, note="Fourth item.")
     Action.objects.filter(pk=action.pk).update(status=Status.COMPLETED)
     note = {"description": "Signed protocol", "represents_on": "2026-03-03", "note": "Signed by all partners."}
@@ -93,8 +103,9 @@ def evidence_write_paths(world):
         ("agency_user", reverse("evidence:submit", args=[action.pk]), note, None),
         ("consultant", reverse("evidence:decide", args=[submitted.pk]), {"decision": "accept", "note": ""}, submitted),
         ("consultant", reverse("evidence:decide", args=[to_reject.pk]), {"decision": "reject", "note": "Unsigned."}, to_reject),
-        ("agency_user", reverse("evidence:new_version", args=[rejected.pk]), note, rejected),
-        ("agency_user", reverse("evidence:withdraw", args=[to_withdraw.pk]), {"reason": "Wrong file."}, to_withdraw),
+        ("agency_user", reverse("evidence:new_version", args=[rejected.pk]), {**note, "seen_status": rejected.status}, rejected),
+        ("agency_user", reverse("evidence:withdraw", args=[to_withdraw.pk]), {
+            "reason": "Wrong file.", "seen_status": to_withdraw.status}, to_withdraw),
     ]
 
 
@@ -102,7 +113,7 @@ def evidence_write_paths(world):
 def test_every_evidence_write_path_leaves_a_change_record(client, world, index):
     who, url, data, changed = evidence_write_paths(world)[index]
     client.force_login(getattr(world, who))
-    newest = ChangeRecord.objects.order_by("-id").values_list("id", flat=True).first()
+    newest = ChangeRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
     with saves_must_be_recorded(expect_saves=changed is None):
         response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -114,14 +125,23 @@ def test_every_evidence_write_path_leaves_a_change_record(client, world, index):
 def test_verifying_and_withdrawing_a_sign_off_leave_change_records(client, world):
     action = world.multi_action
     item = evidence_samples.submit_note(action, world.agency_user)
-    evidence_services.evidence_decide(evidence=item, actor=world.consultant, accept=True, note="")
+    lifecycle.decide(evidence=item, actor=world.consultant, accept=True, note="")
     Action.objects.filter(pk=action.pk).update(status=Status.COMPLETED)
     client.force_login(world.consultant)
-    with saves_must_be_recorded():
-        assert client.post(reverse("evidence:verify", args=[action.pk]), {"note": "Accepted."}).status_code == 302
-    with saves_must_be_recorded():
-        response = client.post(reverse("evidence:withdraw_verification", args=[action.pk]), {"reason": "Re-audit."})
+    content_type = ContentType.objects.get_for_model(Action)
+    newest = ChangeRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    data = {"note": "Accepted.", "seen_status": Status.COMPLETED}
+    with saves_must_be_recorded(expect_saves=False):  # a conditional UPDATE: no post_save, checked below
+        assert client.post(reverse("actionplans:action_verify", args=[action.pk]), data).status_code == 302
+    record = ChangeRecord.objects.get(id__gt=newest, content_type=content_type, object_id=action.pk)
+    assert record.changes["status"] == [Status.COMPLETED.label, Status.VERIFIED.label]
+    newest = record.pk
+    data = {"reason": "Re-audit.", "seen_status": Status.VERIFIED}
+    with saves_must_be_recorded(expect_saves=False):
+        response = client.post(reverse("actionplans:action_withdraw_verification", args=[action.pk]), data)
         assert response.status_code == 302
+    record = ChangeRecord.objects.get(id__gt=newest, content_type=content_type, object_id=action.pk)
+    assert record.changes["status"] == [Status.VERIFIED.label, Status.COMPLETED.label]
 
 
 def test_admin_edits_leave_change_records_too(client, world):

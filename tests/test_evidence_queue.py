@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from actionplans import lifecycle
 from evidence import services
 from evidence.models import Evidence
 from tests import evidence_samples as samples
@@ -30,11 +31,11 @@ def test_the_queue_holds_undecided_items_oldest_first(client, world):
     _age(oldest, 30)
     _age(middle, 10)
     accepted = samples.submit(world.multi_action, world.agency_user, name="accepted.pdf")
-    services.evidence_decide(evidence=accepted, actor=world.consultant, accept=True, note="")
+    lifecycle.decide(evidence=accepted, actor=world.consultant, accept=True, note="")
     rejected = samples.submit(world.multi_action, world.agency_user, name="rejected.pdf")
-    services.evidence_decide(evidence=rejected, actor=world.consultant, accept=False, note="No.", notify=False)
+    lifecycle.decide(evidence=rejected, actor=world.consultant, accept=False, note="No.", notify=False)
     withdrawn = samples.submit(world.multi_action, world.agency_user, name="withdrawn.pdf")
-    services.evidence_withdraw(evidence=withdrawn, actor=world.agency_user, reason="Wrong file.")
+    lifecycle.withdraw_evidence(evidence=withdrawn, actor=world.agency_user, reason="Wrong file.", seen_status=withdrawn.status)
 
     client.force_login(world.consultant)
     shown = list(_queue(client).context["page"].object_list)
@@ -43,7 +44,7 @@ def test_the_queue_holds_undecided_items_oldest_first(client, world):
 
 def test_the_queue_shows_the_actions_context_and_the_earlier_rejection(client, world):
     old = samples.submit(world.multi_action, world.agency_user)
-    services.evidence_decide(evidence=old, actor=world.consultant, accept=False, note="The lists are undated.", notify=False)
+    lifecycle.decide(evidence=old, actor=world.consultant, accept=False, note="The lists are undated.", notify=False)
     new = services.evidence_supersede(
         old=old, actor=world.agency_user, description="Dated lists.", represents_on=datetime.date(2026, 1, 20),
         note="Now dated.",
@@ -93,7 +94,7 @@ def _fill(world, start, count):
         action = factories.action(plan, lead, reference=f"Q{i}", responsible_officer=user if i % 3 else None)
         item = samples.submit(action, user, name=f"item{i}.pdf")
         if i % 2:
-            services.evidence_decide(evidence=item, actor=world.consultant, accept=False, note="Again.", notify=False)
+            lifecycle.decide(evidence=item, actor=world.consultant, accept=False, note="Again.", notify=False)
             services.evidence_supersede(
                 old=item, actor=user, description="v2", represents_on=datetime.date(2026, 1, 1), note="Second go."
             )
@@ -121,7 +122,7 @@ def test_the_action_page_runs_the_same_number_of_queries_whatever_its_evidence(c
     def add(count):
         for i in range(count):
             item = samples.submit(action, world.agency_user, name=f"file{i}.pdf")
-            services.evidence_decide(evidence=item, actor=world.consultant, accept=False, note="No.", notify=False)
+            lifecycle.decide(evidence=item, actor=world.consultant, accept=False, note="No.", notify=False)
             services.evidence_supersede(
                 old=item, actor=world.agency_user, description="v2", represents_on=datetime.date(2026, 1, 1), note="x"
             )

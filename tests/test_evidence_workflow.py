@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from django.urls import reverse
 
+from actionplans import lifecycle
 from actionplans.models import Action, ProgressUpdate
 from actionplans.rules import Status, today
 from audit.models import ChangeRecord
-from evidence import notifications, services, tasks
+from evidence import notifications, tasks
 from evidence.models import Evidence, EvidenceDecision
 from tests import evidence_samples as samples
 
@@ -90,15 +91,16 @@ def test_a_rejection_needs_a_note(client, world):
     assert not EvidenceDecision.objects.exists()
     delay.assert_not_called()
     with pytest.raises(ValidationError):
-        services.evidence_decide(evidence=item, actor=world.consultant, accept=False, note="")
+        lifecycle.decide(evidence=item, actor=world.consultant, accept=False, note="")
 
 
 def test_an_item_is_decided_once(client, world):
     item = samples.submit(world.multi_action, world.agency_user)
-    services.evidence_decide(evidence=item, actor=world.consultant, accept=True, note="")
+    lifecycle.decide(evidence=item, actor=world.consultant, accept=True, note="")
     client.force_login(world.consultant)
     response = client.post(reverse("evidence:decide", args=[item.pk]), {"decision": "reject", "note": "No."}, follow=True)
-    assert "already decided" in response.content.decode()
+    html = response.content.decode()
+    assert "Nothing was saved" in html and f"was accepted by {world.consultant}" in html
     assert EvidenceDecision.objects.get().outcome == "accepted"
 
 
@@ -120,7 +122,7 @@ def test_the_rejection_email_names_references_only_and_is_sent_once(world, setti
     world.agency_user.save()
     settings.SITE_URL = "https://scr.example.org"
     item = samples.submit(world.multi_action, world.agency_user, name="Child A chronology.pdf")
-    decision = services.evidence_decide(
+    decision = lifecycle.decide(
         evidence=item, actor=world.consultant, accept=False, note="The chronology names the child.", notify=False
     )
     tasks.send_rejection_email.apply(args=[decision.pk])  # the task, run here as a worker would
@@ -139,7 +141,7 @@ def test_a_failed_send_can_be_retried(world):
     world.agency_user.email = "karen@police.example"
     world.agency_user.save()
     item = samples.submit(world.multi_action, world.agency_user)
-    decision = services.evidence_decide(evidence=item, actor=world.consultant, accept=False, note="No.", notify=False)
+    decision = lifecycle.decide(evidence=item, actor=world.consultant, accept=False, note="No.", notify=False)
     with mock.patch("evidence.notifications.send_mail", side_effect=OSError("mail server down")):
         with pytest.raises(OSError):
             notifications.send_rejection_email(decision.pk)
@@ -175,7 +177,7 @@ def test_a_rolled_back_request_enqueues_no_email(client, world):
 
 def test_a_rejected_item_is_answered_with_a_new_version_and_both_stay_on_record(client, world):
     old = samples.submit(world.multi_action, world.agency_user)
-    services.evidence_decide(evidence=old, actor=world.consultant, accept=False, note="Undated.", notify=False)
+    lifecycle.decide(evidence=old, actor=world.consultant, accept=False, note="Undated.", notify=False)
     client.force_login(world.agency_user)
     page = client.get(reverse("evidence:detail", args=[old.pk]))
     assert reverse("evidence:new_version", args=[old.pk]) in page.content.decode()
@@ -183,6 +185,7 @@ def test_a_rejected_item_is_answered_with_a_new_version_and_both_stay_on_record(
         "description": "Attendance lists, dated.",
         "represents_on": "2026-01-20",
         "files": samples.upload("attendance-dated.pdf", samples.pdf()),
+        "seen_status": Evidence.Status.REJECTED,
     }
     response = client.post(reverse("evidence:new_version", args=[old.pk]), data)
     assert response.status_code == 302
@@ -198,10 +201,12 @@ def test_a_rejected_item_is_answered_with_a_new_version_and_both_stay_on_record(
 
 def test_an_accepted_item_can_be_neither_replaced_nor_withdrawn(client, world):
     item = samples.submit(world.multi_action, world.agency_user)
-    services.evidence_decide(evidence=item, actor=world.consultant, accept=True, note="")
+    lifecycle.decide(evidence=item, actor=world.consultant, accept=True, note="")
     client.force_login(world.agency_user)
     assert client.get(reverse("evidence:new_version", args=[item.pk])).status_code == 403
-    assert client.post(reverse("evidence:withdraw", args=[item.pk]), {"reason": "Oops."}).status_code == 403
+    assert client.get(reverse("evidence:withdraw", args=[item.pk])).status_code == 403
+    data = {"reason": "Oops.", "seen_status": Evidence.Status.ACCEPTED}  # the page showed it accepted
+    assert client.post(reverse("evidence:withdraw", args=[item.pk]), data).status_code == 403
     item.refresh_from_db()
     assert item.status == Evidence.Status.ACCEPTED
 
@@ -209,20 +214,24 @@ def test_an_accepted_item_can_be_neither_replaced_nor_withdrawn(client, world):
 def test_withdrawn_evidence_stays_on_record_with_its_reason(client, world, settings):
     item = samples.submit(world.multi_action, world.agency_user)
     client.force_login(world.agency_user)
-    response = client.post(reverse("evidence:withdraw", args=[item.pk]), {"reason": "Wrong action."})
+    data = {"reason": "Wrong action.", "seen_status": Evidence.Status.SUBMITTED}
+    response = client.post(reverse("evidence:withdraw", args=[item.pk]), data)
     assert response.status_code == 302
     item.refresh_from_db()
     assert (item.status, item.withdrawal_reason, item.withdrawn_by) == ("withdrawn", "Wrong action.", world.agency_user)
     assert (settings.MEDIA_ROOT / item.stored_name).is_file()
-    assert client.post(reverse("evidence:withdraw", args=[item.pk]), {"reason": "Again."}).status_code == 403
+    again = {"reason": "Again.", "seen_status": Evidence.Status.WITHDRAWN}
+    assert client.post(reverse("evidence:withdraw", args=[item.pk]), again).status_code == 403
     assert records_of(item).filter(verb=ChangeRecord.Verb.CHANGED).exists()
 
 
 def test_withdrawing_needs_a_reason(client, world):
     item = samples.submit(world.multi_action, world.agency_user)
     client.force_login(world.agency_user)
-    response = client.post(reverse("evidence:withdraw", args=[item.pk]), {"reason": ""})
-    assert response.status_code == 200
+    data = {"reason": "", "seen_status": Evidence.Status.SUBMITTED}
+    response = client.post(reverse("evidence:withdraw", args=[item.pk]), data)
+    assert response.status_code == 400
+    assert "Give a reason: it stays on record." in response.content.decode()
     item.refresh_from_db()
     assert item.status == Evidence.Status.SUBMITTED
 
@@ -243,14 +252,15 @@ def _completed_with(world, *, accepted):
     action.refresh_from_db()
     item = samples.submit(action, world.agency_user)
     if accepted:
-        services.evidence_decide(evidence=item, actor=world.consultant, accept=True, note="")
+        lifecycle.decide(evidence=item, actor=world.consultant, accept=True, note="")
     return action
 
 
 def test_the_consultant_signs_off_a_completed_action_with_accepted_evidence(client, world):
     action = _completed_with(world, accepted=True)
     client.force_login(world.consultant)
-    response = client.post(reverse("evidence:verify", args=[action.pk]), {"note": "Attendance lists accepted."})
+    data = {"note": "Attendance lists accepted.", "seen_status": Status.COMPLETED}
+    response = client.post(reverse("actionplans:action_verify", args=[action.pk]), data)
     assert response.status_code == 302
     action.refresh_from_db()
     assert action.status == Status.VERIFIED
@@ -266,7 +276,8 @@ def test_the_consultant_signs_off_a_completed_action_with_accepted_evidence(clie
 def test_an_action_without_accepted_evidence_cannot_be_signed_off(client, world):
     action = _completed_with(world, accepted=False)
     client.force_login(world.consultant)
-    response = client.post(reverse("evidence:verify", args=[action.pk]), {"note": "Looks fine."}, follow=True)
+    data = {"note": "Looks fine.", "seen_status": Status.COMPLETED}
+    response = client.post(reverse("actionplans:action_verify", args=[action.pk]), data, follow=True)
     assert "at least one accepted evidence item" in response.content.decode()
     action.refresh_from_db()
     assert action.status == Status.COMPLETED
@@ -275,9 +286,9 @@ def test_an_action_without_accepted_evidence_cannot_be_signed_off(client, world)
 
 def test_an_action_that_is_not_completed_cannot_be_signed_off(world):
     item = samples.submit(world.multi_action, world.agency_user)
-    services.evidence_decide(evidence=item, actor=world.consultant, accept=True, note="")
+    lifecycle.decide(evidence=item, actor=world.consultant, accept=True, note="")
     with pytest.raises(ValidationError, match="completed"):
-        services.action_verify(action=world.multi_action, actor=world.consultant, note="Fine.")
+        lifecycle.verify(action=world.multi_action, actor=world.consultant, note="Fine.")
     world.multi_action.refresh_from_db()
     assert world.multi_action.status == Status.IN_PROGRESS
 
@@ -285,19 +296,25 @@ def test_an_action_that_is_not_completed_cannot_be_signed_off(world):
 def test_a_sign_off_needs_a_note(client, world):
     action = _completed_with(world, accepted=True)
     client.force_login(world.consultant)
-    client.post(reverse("evidence:verify", args=[action.pk]), {"note": ""})
+    response = client.post(
+        reverse("actionplans:action_verify", args=[action.pk]), {"note": "", "seen_status": Status.COMPLETED}, follow=True
+    )
+    assert "Write a sign-off note" in response.content.decode()
     action.refresh_from_db()
     assert action.status == Status.COMPLETED
 
 
 def test_the_consultant_withdraws_a_sign_off_with_a_reason(client, world):
     action = _completed_with(world, accepted=True)
-    services.action_verify(action=action, actor=world.consultant, note="Accepted.")
+    lifecycle.verify(action=action, actor=world.consultant, note="Accepted.")
     client.force_login(world.consultant)
-    assert client.post(reverse("evidence:withdraw_verification", args=[action.pk]), {"reason": ""}).status_code == 200
+    url = reverse("actionplans:action_withdraw_verification", args=[action.pk])
+    response = client.post(url, {"reason": "", "seen_status": Status.VERIFIED})
+    assert response.status_code == 400
+    assert "Give a reason: it stays on record." in response.content.decode()
     action.refresh_from_db()
     assert action.status == Status.VERIFIED
-    response = client.post(reverse("evidence:withdraw_verification", args=[action.pk]), {"reason": "Audit failed."})
+    response = client.post(url, {"reason": "Audit failed.", "seen_status": Status.VERIFIED})
     assert response.status_code == 302
     action.refresh_from_db()
     assert action.status == Status.COMPLETED
@@ -309,7 +326,7 @@ def test_the_consultant_withdraws_a_sign_off_with_a_reason(client, world):
 
 def test_the_lead_agency_cannot_reopen_a_verified_action(client, world):
     action = _completed_with(world, accepted=True)
-    services.action_verify(action=action, actor=world.consultant, note="Accepted.")
+    lifecycle.verify(action=action, actor=world.consultant, note="Accepted.")
     client.force_login(world.agency_user)
     page = client.get(reverse("actionplans:action_detail", args=[action.pk]))
     assert page.context["progress_form"] is None

@@ -106,7 +106,7 @@ def test_progress_update_by_agency_user_ignores_fields_of_the_action(client, wor
         "cancellation_reason": "Smuggled in",
         "author": world.member.pk,
         "status_before": Status.VERIFIED,
-        "loaded_version": factories.loaded_version(action),
+        "seen_status": action.status,
     }
     response = client.post(reverse("actionplans:action_progress", args=[action.pk]), data)
     assert response.status_code == 302
@@ -125,7 +125,7 @@ def test_progress_update_cannot_smuggle_a_second_status(client, world):
     client.force_login(world.agency_user)
     url = reverse("actionplans:action_progress", args=[action.pk])
     for statuses in ([Status.COMPLETED, Status.VERIFIED], [Status.VERIFIED, Status.COMPLETED]):
-        response = client.post(url, {"status": statuses, "note": "Done.", "loaded_version": factories.loaded_version(action)})
+        response = client.post(url, {"status": statuses, "note": "Done.", "seen_status": action.status})
         action.refresh_from_db()
         assert action.status != Status.VERIFIED
         assert response.status_code in (302, 400)

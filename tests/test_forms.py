@@ -270,9 +270,11 @@ def test_bad_action_edit_is_refused_with_a_message_and_nothing_changes(client, w
 def test_cancelling_without_a_reason_is_refused_and_changes_nothing(client, world, reason):
     client.force_login(world.member)
     before = factories.db_state()
-    response = client.post(reverse("actionplans:action_cancel", args=[world.multi_action.pk]), {"reason": reason})
-    assert response.status_code == 200
-    assert "Give a reason for cancelling this action." in text_of(response)
+    data = {"reason": reason, "seen_status": world.multi_action.status}
+    response = client.post(reverse("actionplans:action_cancel", args=[world.multi_action.pk]), data)
+    assert response.status_code == 400
+    assert "Reason for cancelling" in text_of(response)
+    assert "Give a reason: it stays on record." in text_of(response)
     world.multi_action.refresh_from_db()
     assert world.multi_action.status == Status.IN_PROGRESS
     assert world.multi_action.cancellation_reason == ""
@@ -285,7 +287,7 @@ def test_progress_without_a_note_is_refused_and_changes_nothing(client, world, r
     client.force_login(getattr(world, role))
     before = factories.db_state()
     response = client.post(
-        reverse("actionplans:action_progress", args=[world.multi_action.pk]), {"status": Status.COMPLETED, "note": note, "loaded_version": factories.loaded_version(world.multi_action)}
+        reverse("actionplans:action_progress", args=[world.multi_action.pk]), {"status": Status.COMPLETED, "note": note, "seen_status": factories.seen_status(world.multi_action)}
     )
     assert response.status_code == 400
     assert "Progress was not recorded" in text_of(response)
@@ -302,7 +304,7 @@ def test_progress_to_a_status_the_user_may_not_choose_is_refused(client, world, 
     before = factories.db_state()
     response = client.post(
         reverse("actionplans:action_progress", args=[world.multi_action.pk]),
-        {"status": status, "note": "All done.", "loaded_version": factories.loaded_version(world.multi_action)},
+        {"status": status, "note": "All done.", "seen_status": factories.seen_status(world.multi_action)},
     )
     assert response.status_code == 400
     assert f"Select a valid choice. {status} is not one of the available choices." in text_of(response)
@@ -318,7 +320,7 @@ def test_agency_user_cannot_reopen_a_cancelled_action(client, world):
     before = factories.db_state()
     response = client.post(
         reverse("actionplans:action_progress", args=[cancelled.pk]),
-        {"status": Status.IN_PROGRESS, "note": "Back on.", "loaded_version": factories.loaded_version(cancelled)},
+        {"status": Status.IN_PROGRESS, "note": "Back on.", "seen_status": factories.seen_status(cancelled)},
     )
     assert response.status_code == 403
     cancelled.refresh_from_db()
@@ -399,7 +401,7 @@ def test_member_moves_an_action_from_not_started_to_completed_with_dated_notes(c
         (Status.COMPLETED, "Protocol signed."),
     ]
     for status, note in steps:
-        response = client.post(url, {"status": status, "note": note, "loaded_version": factories.loaded_version(action)})
+        response = client.post(url, {"status": status, "note": note, "seen_status": factories.seen_status(action)})
         assert response.status_code == 302 and response.url == reverse("actionplans:action_detail", args=[action.pk])
 
     action.refresh_from_db()
@@ -430,7 +432,7 @@ def test_member_cancels_an_action_with_a_reason_and_it_leaves_the_percentages(cl
 
     response = client.post(
         reverse("actionplans:action_cancel", args=[world.multi_action_health.pk]),
-        {"reason": "  Superseded by the national protocol.  "},
+        {"reason": "  Superseded by the national protocol.  ", "seen_status": Status.IN_PROGRESS},
     )
     assert response.status_code == 302
     action = world.multi_action_health
@@ -456,7 +458,7 @@ def test_agency_user_records_progress_up_to_completed_on_an_action_its_agency_le
     url = reverse("actionplans:action_progress", args=[action.pk])
 
     for status, note in [(Status.IN_PROGRESS, "Training booked."), (Status.COMPLETED, "All officers trained.")]:
-        response = client.post(url, {"status": status, "note": note, "loaded_version": factories.loaded_version(action)})
+        response = client.post(url, {"status": status, "note": note, "seen_status": factories.seen_status(action)})
         assert response.status_code == 302
     action.refresh_from_db()
     assert action.status == Status.COMPLETED
@@ -470,7 +472,7 @@ def test_agency_user_records_progress_up_to_completed_on_an_action_its_agency_le
 
     before = factories.db_state()
     response = client.post(
-        url, {"status": Status.VERIFIED, "note": "Please verify.", "loaded_version": factories.loaded_version(action)}
+        url, {"status": Status.VERIFIED, "note": "Please verify.", "seen_status": factories.seen_status(action)}
     )
     assert response.status_code == 400
     action.refresh_from_db()
@@ -481,7 +483,7 @@ def test_agency_user_records_progress_up_to_completed_on_an_action_its_agency_le
 def test_agency_user_records_progress_on_its_own_plan(client, world):
     client.force_login(world.other)
     url = reverse("actionplans:action_progress", args=[world.health_action.pk])
-    data = {"status": Status.COMPLETED, "note": "Audit done.", "loaded_version": factories.loaded_version(world.health_action)}
+    data = {"status": Status.COMPLETED, "note": "Audit done.", "seen_status": factories.seen_status(world.health_action)}
     assert client.post(url, data).status_code == 302
     world.health_action.refresh_from_db()
     assert world.health_action.status == Status.COMPLETED

@@ -52,12 +52,15 @@ def test_a_form_without_its_version_is_refused(client, world):
 def test_a_stale_status_change_is_refused(client, world):
     action = world.multi_action
     url = reverse("actionplans:action_progress", args=[action.pk])
-    loaded = action.updated_at.isoformat()
+    seen = action.status  # both pages were drawn while the action was in progress
     client.force_login(world.agency_user)
-    done = {"status": Status.COMPLETED, "note": "All done.", "loaded_version": loaded}
+    done = {"status": Status.COMPLETED, "note": "All done.", "seen_status": seen}
     assert client.post(url, done).status_code == 302
-    stale = {"status": Status.NOT_STARTED, "note": "Not started yet.", "loaded_version": loaded}
+    stale = {"status": Status.NOT_STARTED, "note": "Not started yet.", "seen_status": seen}
     response = client.post(url, stale)
-    assert response.status_code == 400
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert f"changed from in progress to completed by {world.agency_user}" in page  # what changed, and by whom
+    assert "Not started yet." in page  # what the loser wrote is not lost
     assert Action.objects.get(pk=action.pk).status == Status.COMPLETED
     assert action.progress_updates.count() == 1

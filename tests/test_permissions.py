@@ -1,43 +1,65 @@
 """Who may see and change what (DOMAIN.md, "Who may see and change what"), URL by URL and role by role.
 
-Every page of the application is in the tables below, once per object it can be opened on. Each row
-gives what each role gets:
-
-    LOGIN   302 to the login page (anonymous users)
-    REDIR   302 somewhere else (e.g. the home page sends people to their start page)
-    SAVED   302 after a successful write (POST only)
-    200     the page
-    403     the user may see the object but not do this
-    404     the user may not even know the object exists (another agency's own plan and its actions)
-    405     GET on a POST-only view
+Every page of the application is in the tables below (or in tests/test_evidence_access.py), once per object it
+can be opened on; tests/test_url_coverage.py fails when one is missing. Each row gives what each role gets, in
+the words of tests/matrix.py: LOGIN, REDIR, SAVED, 200, 403, 404 or 405.
 """
 
 import datetime
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
+from accounts.models import Role
 from actionplans import rules
 from actionplans.models import Action, ActionPlan, ProgressUpdate
 from audit.models import ChangeRecord
 from reviews.models import Review
-from tests import factories
-
-LOGIN, REDIR, SAVED = "login", "redirect", "saved"
-
-ROLES = ("anonymous", "member", "chair", "consultant", "admin", "agency_user", "other")
-#         ^ world.agency_user is a police user; world.other is a health user.
-
-ALL_200 = (LOGIN, 200, 200, 200, 200, 200, 200)
-EDITORS_ONLY = (LOGIN, 200, 403, 403, 200, 403, 403)
+from tests import factories, matrix
+from tests.matrix import (
+    ALL_200,
+    EDITORS_ONLY,
+    EVERYONE_200,
+    LOGIN,
+    NOBODY_NOW,
+    POST_ONLY,
+    REDIR,
+    SAVED,
+    SIGNED_OUT,
+    WRITE_EDITORS_ONLY,
+    WRITE_SIGNED_IN,
+)
 
 # fmt: off
 GET_MATRIX = [
     # url name                          object           anonymous member chair consultant admin police health
     ("home",                            None,            (LOGIN,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
-    ("healthz",                         None,            (200,      200,   200,   200,     200,   200,   200)),
+    ("healthz",                         None,            EVERYONE_200),
     ("accounts:login",                  None,            (200,      REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
+    ("accounts:logout",                 None,            POST_ONLY),
     ("accounts:password_change",        None,            ALL_200),
+    ("accounts:password_changed",       None,            ALL_200),
+    ("accounts:password_reset",         None,            EVERYONE_200),
+    ("accounts:password_reset_sent",    None,            EVERYONE_200),
+    # A valid link is exchanged for one that hides the token, whoever opens it; a spoiled one says so.
+    ("accounts:password_reset_confirm", "reset_link",    (REDIR,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
+    ("accounts:password_reset_confirm", "spoiled_reset_link", EVERYONE_200),
+    ("accounts:password_reset_complete", None,           EVERYONE_200),
+    ("accounts:two_factor_setup",       None,            ALL_200),
+    # Without an authenticator there is no code to check: the page sends people to link one.
+    ("accounts:two_factor_verify",      None,            (LOGIN,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
+    ("reminders:preferences",           None,            ALL_200),
+    ("dashboard:index",                 None,            ALL_200),
+    ("dashboard:review",                "review",        ALL_200),
+    ("dashboard:agency",                "police",        ALL_200),
+    ("dashboard:agency",                "health",        ALL_200),
+    ("dashboard:export_csv",            None,            ALL_200),
+    ("dashboard:export_xlsx",           None,            ALL_200),
+    ("dashboard:report",                None,            ALL_200),
+    ("dashboard:report_pdf",            None,            ALL_200),
     ("reviews:list",                    None,            ALL_200),
     ("reviews:create",                  None,            EDITORS_ONLY),
     ("reviews:detail",                  "review",        ALL_200),
@@ -57,21 +79,32 @@ GET_MATRIX = [
     ("actionplans:action_detail",       "multi_action",  ALL_200),
     ("actionplans:action_detail",       "police_action", (LOGIN,    200,   200,   200,     200,   200,   404)),
     ("actionplans:action_detail",       "health_action", (LOGIN,    200,   200,   200,     200,   404,   200)),
+    ("actionplans:action_detail",       "cancelled_action", ALL_200),
     ("actionplans:action_edit",         "multi_action",  EDITORS_ONLY),
     ("actionplans:action_edit",         "police_action", (LOGIN,    200,   403,   403,     200,   403,   404)),
     ("actionplans:action_edit",         "health_action", (LOGIN,    200,   403,   403,     200,   404,   403)),
-    ("actionplans:action_progress",     "multi_action",  (LOGIN,    405,   405,   405,     405,   405,   405)),
-    ("actionplans:action_progress",     "police_action", (LOGIN,    405,   405,   405,     405,   405,   405)),
-    ("actionplans:action_progress",     "health_action", (LOGIN,    405,   405,   405,     405,   405,   405)),
+    ("actionplans:action_progress",     "multi_action",  POST_ONLY),
+    ("actionplans:action_progress",     "police_action", POST_ONLY),
+    ("actionplans:action_progress",     "health_action", POST_ONLY),
     ("actionplans:action_cancel",       "multi_action",  EDITORS_ONLY),
     ("actionplans:action_cancel",       "police_action", (LOGIN,    200,   403,   403,     200,   403,   404)),
     ("actionplans:action_cancel",       "health_action", (LOGIN,    200,   403,   403,     200,   404,   403)),
+    # Cancelling is for working actions: not for a verified one, nor one already cancelled.
+    ("actionplans:action_cancel",       "verified_action", NOBODY_NOW),
+    ("actionplans:action_cancel",       "cancelled_action", NOBODY_NOW),
+    ("actionplans:action_reinstate",    "cancelled_action", EDITORS_ONLY),
+    ("actionplans:action_reinstate",    "police_cancelled", (LOGIN, 200,   403,   403,     200,   403,   404)),
+    ("actionplans:action_reinstate",    "multi_action",  NOBODY_NOW),  # only a cancelled action is reinstated
+    # Signing off and withdrawing a sign-off: tests/test_evidence_access.py, where the evidence they need is.
 ]
-
-WRITE_EDITORS_ONLY = (LOGIN, SAVED, 403, 403, SAVED, 403, 403)
 
 POST_MATRIX = [
     # url name                          object           anonymous member chair consultant admin police health
+    ("accounts:logout",                 None,            (LOGIN,    SIGNED_OUT, SIGNED_OUT, SIGNED_OUT, SIGNED_OUT, SIGNED_OUT, SIGNED_OUT)),
+    ("accounts:password_change",        None,            WRITE_SIGNED_IN),
+    # The same answer whether or not the address is known, and for everyone.
+    ("accounts:password_reset",         None,            (REDIR,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
+    ("reminders:preferences",           None,            WRITE_SIGNED_IN),  # each person's own, nobody else's
     ("reviews:create",                  None,            WRITE_EDITORS_ONLY),
     ("reviews:edit",                    "review",        WRITE_EDITORS_ONLY),
     ("reviews:plan_create",             "review",        WRITE_EDITORS_ONLY),
@@ -89,31 +122,49 @@ POST_MATRIX = [
     ("actionplans:action_progress",     "police_action", (LOGIN,    SAVED, 403,   403,     SAVED, SAVED, 404)),
     ("actionplans:action_progress",     "health_action", (LOGIN,    SAVED, 403,   403,     SAVED, 404,   SAVED)),
     ("actionplans:action_progress",     "multi_action_health", (LOGIN, SAVED, 403, 403,    SAVED, 403,   SAVED)),
+    # ... but not on a cancelled action (it is reinstated first) nor on a verified one (the sign-off is withdrawn).
+    ("actionplans:action_progress",     "cancelled_action", NOBODY_NOW),
+    ("actionplans:action_progress",     "verified_action", NOBODY_NOW),
     ("actionplans:action_cancel",       "multi_action",  WRITE_EDITORS_ONLY),
     ("actionplans:action_cancel",       "police_action", (LOGIN,    SAVED, 403,   403,     SAVED, 403,   404)),
     ("actionplans:action_cancel",       "health_action", (LOGIN,    SAVED, 403,   403,     SAVED, 404,   403)),
+    ("actionplans:action_cancel",       "verified_action", NOBODY_NOW),
+    ("actionplans:action_cancel",       "cancelled_action", NOBODY_NOW),
+    ("actionplans:action_reinstate",    "cancelled_action", WRITE_EDITORS_ONLY),
+    ("actionplans:action_reinstate",    "police_cancelled", (LOGIN, SAVED, 403,   403,     SAVED, 403,   404)),
+    ("actionplans:action_reinstate",    "multi_action",  NOBODY_NOW),
 ]
 # fmt: on
 
-
-def _cases(matrix):
-    for url_name, obj, expectations in matrix:
-        assert len(expectations) == len(ROLES), url_name
-        for role, expected in zip(ROLES, expectations, strict=True):
-            yield pytest.param(url_name, obj, role, expected, id=f"{url_name}[{obj or '-'}]-{role}-{expected}")
+#: The writes to reviews, plans and actions (the board chair makes none of them).
+DOMAIN_WRITES = [(url_name, obj) for url_name, obj, _ in POST_MATRIX if url_name.startswith(("reviews:", "actionplans:"))]
 
 
-def _url(world, url_name, obj):
-    return reverse(url_name, args=[getattr(world, obj).pk]) if obj else reverse(url_name)
-
-
-def _log_in_as(client, world, role):
-    if role != "anonymous":
-        client.force_login(getattr(world, role))
+@pytest.fixture
+def w(world):
+    """world plus actions in the statuses that close moves: cancelled ones (on the multi-agency plan, led by the
+    police, and on the police's own plan), a verified one (health-led); and password-reset links of a member who forgot theirs."""
+    world.cancelled_action = factories.action(world.multi_plan, world.police, reference="1.5", status=rules.Status.CANCELLED)
+    world.police_cancelled = factories.action(world.police_plan, world.police, reference="P.5", status=rules.Status.CANCELLED)
+    world.verified_action = factories.action(world.multi_plan, world.health, reference="1.6", status=rules.Status.VERIFIED)
+    forgetful = factories.user(Role.MEMBER, username="forgetful")  # not a role of the matrix: never signed in here
+    uidb64 = urlsafe_base64_encode(force_bytes(forgetful.pk))
+    world.reset_link = (uidb64, default_token_generator.make_token(forgetful))
+    world.spoiled_reset_link = (uidb64, "spoiled-token")
+    return world
 
 
 def _valid_data(world, url_name, obj):
     """A POST body the form accepts, so that a refusal can only come from the permission check."""
+    if url_name == "accounts:logout":
+        return {}
+    if url_name == "accounts:password_change":
+        new = "another-long-test-passphrase-2031"
+        return {"old_password": factories.PASSWORD, "new_password1": new, "new_password2": new}
+    if url_name == "accounts:password_reset":
+        return {"email": "nobody@example.org"}
+    if url_name == "reminders:preferences":
+        return {"delivery": "separate", "due_soon": ""}
     if url_name == "reviews:create":
         return {
             "reference": "SCR-2026-99",
@@ -169,48 +220,31 @@ def _valid_data(world, url_name, obj):
             "success_measure": action.success_measure,
             "loaded_version": factories.loaded_version(action),
         }
+    seen = {"seen_status": factories.seen_status(getattr(world, obj))} if obj else {}
     if url_name == "actionplans:action_progress":
-        return {
-            "status": rules.Status.COMPLETED,
-            "note": "Training delivered to all teams.",
-            "loaded_version": factories.loaded_version(getattr(world, obj)),
-        }
+        return {"status": rules.Status.COMPLETED, "note": "Training delivered to all teams.", **seen}
     if url_name == "actionplans:action_cancel":
-        return {"reason": "Superseded by the national protocol."}
+        return {"reason": "Superseded by the national protocol.", **seen}
+    if url_name == "actionplans:action_reinstate":
+        return {"status": rules.Status.IN_PROGRESS, "note": "The national protocol was withdrawn.", **seen}
     raise AssertionError(f"no valid data for {url_name}")
 
 
-def _assert_outcome(response, expected):
-    login_url = reverse("accounts:login")
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response.url.startswith(login_url + "?next=")
-    elif expected in (REDIR, SAVED):
-        assert response.status_code == 302
-        assert not response.url.startswith(login_url)
-    else:
-        assert response.status_code == expected
+@pytest.mark.parametrize(("url_name", "obj", "role", "expected"), list(matrix.cases(GET_MATRIX)))
+def test_get_gives_each_role_exactly_what_it_may_see(client, w, url_name, obj, role, expected):
+    matrix.log_in_as(client, w, role)
+    response = client.get(matrix.url(w, url_name, obj))
+    matrix.assert_outcome(response, expected)
 
 
-@pytest.mark.parametrize(("url_name", "obj", "role", "expected"), list(_cases(GET_MATRIX)))
-def test_get_gives_each_role_exactly_what_it_may_see(client, world, url_name, obj, role, expected):
-    _log_in_as(client, world, role)
-    response = client.get(_url(world, url_name, obj))
-    _assert_outcome(response, expected)
-
-
-@pytest.mark.parametrize(("url_name", "obj", "role", "expected"), list(_cases(POST_MATRIX)))
+@pytest.mark.parametrize(("url_name", "obj", "role", "expected"), list(matrix.cases(POST_MATRIX)))
 def test_post_with_valid_data_is_saved_only_for_those_allowed_and_refusals_change_nothing(
-    client, world, url_name, obj, role, expected
+    client, w, url_name, obj, role, expected
 ):
-    _log_in_as(client, world, role)
-    before = factories.db_state()
-    response = client.post(_url(world, url_name, obj), _valid_data(world, url_name, obj))
-    _assert_outcome(response, expected)
-    if expected == SAVED:
-        assert factories.db_state() != before, "the valid data must really save something"
-    else:
-        assert factories.db_state() == before
+    matrix.log_in_as(client, w, role)
+    before = matrix.db_state()
+    response = client.post(matrix.url(w, url_name, obj), _valid_data(w, url_name, obj))
+    matrix.assert_post_outcome(response, expected, before)
 
 
 def test_get_of_an_object_that_does_not_exist_is_404(client, world):
@@ -226,18 +260,19 @@ def test_home_sends_agency_users_to_their_actions_and_others_to_the_dashboard(cl
     assert client.get(reverse("home")).url == reverse("dashboard:index")
 
 
-def test_board_chair_is_refused_every_write_and_nothing_changes(client, world):
+def test_board_chair_is_refused_every_write_and_nothing_changes(client, w):
+    world = w
     client.force_login(world.chair)
-    writes = [(url_name, obj) for url_name, obj, _ in POST_MATRIX]
+    assert len(DOMAIN_WRITES) > 20
     counts = {model: model.objects.count() for model in (Review, ActionPlan, Action, ProgressUpdate, ChangeRecord)}
-    before = factories.db_state()
+    before = matrix.db_state()
 
-    for url_name, obj in writes:
-        response = client.post(_url(world, url_name, obj), _valid_data(world, url_name, obj))
+    for url_name, obj in DOMAIN_WRITES:
+        response = client.post(matrix.url(world, url_name, obj), _valid_data(world, url_name, obj))
         assert response.status_code == 403, (url_name, obj)
 
     assert {model: model.objects.count() for model in counts} == counts
-    assert factories.db_state() == before
+    assert matrix.db_state() == before
     world.review.refresh_from_db()
     assert world.review.title != "Child A (renamed)"
     for name in ("multi_plan", "police_plan", "health_plan"):
@@ -342,23 +377,26 @@ WRITE_LINKS = [
         "multi_action",
         [("actionplans:action_edit", "multi_action"), ("actionplans:action_cancel", "multi_action"), ("actionplans:action_progress", "multi_action")],
     ),
+    ("actionplans:action_detail", "cancelled_action", [("actionplans:action_reinstate", "cancelled_action")]),
 ]
 
 
 @pytest.mark.parametrize(("page", "obj", "links"), WRITE_LINKS, ids=[f"{p}[{o or '-'}]" for p, o, _ in WRITE_LINKS])
-def test_chair_pages_show_no_edit_buttons(client, world, page, obj, links):
+def test_chair_pages_show_no_edit_buttons(client, w, page, obj, links):
+    world = w
     client.force_login(world.chair)
-    html = client.get(_url(world, page, obj)).content.decode()
+    html = client.get(matrix.url(world, page, obj)).content.decode()
     for url_name, link_obj in links:
-        assert f'"{_url(world, url_name, link_obj)}"' not in html, url_name
+        assert f'"{matrix.url(world, url_name, link_obj)}"' not in html, url_name
 
 
 @pytest.mark.parametrize(("page", "obj", "links"), WRITE_LINKS, ids=[f"{p}[{o or '-'}]" for p, o, _ in WRITE_LINKS])
-def test_member_pages_do_show_the_edit_buttons(client, world, page, obj, links):
+def test_member_pages_do_show_the_edit_buttons(client, w, page, obj, links):
+    world = w
     client.force_login(world.member)
-    html = client.get(_url(world, page, obj)).content.decode()
+    html = client.get(matrix.url(world, page, obj)).content.decode()
     for url_name, link_obj in links:
-        assert f'"{_url(world, url_name, link_obj)}"' in html, url_name
+        assert f'"{matrix.url(world, url_name, link_obj)}"' in html, url_name
 
 
 def test_agency_user_gets_the_progress_form_only_on_actions_its_agency_leads(client, world):
