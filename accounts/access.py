@@ -157,6 +157,12 @@ def is_submitting_agency(user, evidence):
     return user.is_active and is_agency_user(user) and evidence.agency_id == user.agency_id
 
 
+def can_replace_evidence(user, evidence):
+    """A new version is new evidence on the action: the submitting agency, while it still leads the action (an
+    agency that no longer leads it keeps reading and may withdraw its items, but adds nothing)."""
+    return is_submitting_agency(user, evidence) and can_submit_evidence(user, evidence.action)
+
+
 def can_decide(user):
     """Accept or reject evidence."""
     return user.is_active and (user.role in (Role.CONSULTANT, Role.ADMIN) or user.is_superuser)

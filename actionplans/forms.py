@@ -18,16 +18,33 @@ def _helper(label):
 
 class SeenStatus(forms.Form):
     """Mix into a form that moves an object's status: it carries the status the person saw when the page was
-    drawn, and the lifecycle writes only if the object is still in it (actionplans.lifecycle)."""
+    drawn, and the lifecycle writes only if the object is still in it (actionplans.lifecycle). For an action, it
+    carries the moment that status was set too (lifecycle.Seen), so that a status changed and changed back since
+    also counts as changed."""
 
     seen_status = forms.CharField(
         widget=forms.HiddenInput,
         error_messages={"required": "This form is out of date: open the page again and retry."},
     )
+    seen_changed_at = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, seen, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["seen_status"].initial = seen.status
+        if isinstance(seen, Action):
+            self.fields["seen_changed_at"].initial = lifecycle.Seen.moment_of(seen)
+        else:
+            del self.fields["seen_changed_at"]
+
+    def clean(self):
+        cleaned = super().clean()
+        status, moment = cleaned.get("seen_status"), cleaned.get("seen_changed_at")
+        if status and moment:
+            try:
+                cleaned["seen_status"] = lifecycle.Seen.from_form(status, moment)
+            except ValueError:
+                raise forms.ValidationError("This form is out of date: open the page again and retry.") from None
+        return cleaned
 
 
 class ActionPlanForm(StaleEditGuard, forms.ModelForm):

@@ -10,6 +10,7 @@ raises ``Conflict``, whose message names what changed, by whom and when, and rep
 nothing of theirs is silently lost.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,6 +33,36 @@ class Conflict(Refused):
     """Someone else changed the status after the person saw it; nothing was saved."""
 
 
+class Seen(str):
+    """A status as the person saw it, with the moment it was set (``changed_at``; None if it never changed).
+
+    Moves that undo each other (sign off and withdraw the sign-off, cancel and reinstate, progress back and forth)
+    bring a status back: only the moment tells that the person's page is out of date, so that they cannot undo a
+    move they never saw. A plain status string is checked on the status alone."""
+
+    changed_at = None
+
+    def __new__(cls, status, changed_at=None):
+        seen = super().__new__(cls, status)
+        seen.changed_at = changed_at
+        return seen
+
+    @staticmethod
+    def moment_of(action):
+        """What a page carries of the moment the action's status was set: ISO 8601, or "never"."""
+        return action.status_changed_at.isoformat() if action.status_changed_at else "never"
+
+    @classmethod
+    def from_form(cls, status, moment):
+        """The Seen of a posted status and moment_of(); ValueError when the moment is not one."""
+        if moment == "never":
+            return cls(status)
+        changed_at = datetime.datetime.fromisoformat(moment)
+        if changed_at.tzinfo is None:
+            raise ValueError(f"{moment} has no time zone")
+        return cls(status, changed_at)
+
+
 @dataclass(frozen=True)
 class Move:
     name: str
@@ -45,8 +76,12 @@ class Move:
     #: Why it cannot be made now although the status allows it (``refusal(obj)`` → text or None).
     refusal: Callable = lambda obj: None
 
-    def allows(self, user, obj):
-        return obj.status in self.sources and self.who(user, obj) and user.is_active
+    def allows(self, user, obj, seen=None):
+        """May ``user`` make this move on ``obj``? With ``seen``, the status a person's form says they saw, the
+        status is judged as they saw it when the move starts from it: a change made since is then the conditional
+        write's to report, as a Conflict naming who made it, not a bare refusal."""
+        status = seen if seen in self.sources else obj.status
+        return status in self.sources and self.who(user, obj) and user.is_active
 
 
 WORKING = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.COMPLETED)
@@ -95,7 +130,7 @@ EVIDENCE_MOVES = {move.name: move for move in [
     Move("reject",                "Reject",                   (E.SUBMITTED,),               (E.REJECTED,),
          who=_decider),
     Move("new_version",           "New version",              Evidence.OPEN_STATUSES,       (E.SUPERSEDED,),
-         who=access.is_submitting_agency,
+         who=access.can_replace_evidence,
          refusal=lambda evidence: submission_refusal(evidence.action)),
     Move("withdraw",              "Withdraw",                 Evidence.OPEN_STATUSES,       (E.WITHDRAWN,),
          who=access.is_submitting_agency),
@@ -120,19 +155,22 @@ def allowed(user, obj, name):
     return table[name].allows(user, obj)
 
 
-def allowed_statuses(user, action, name="progress"):
-    """The statuses this user may move the action to with ``name`` ("progress" or "reinstate"); [] when none."""
+def allowed_statuses(user, action, name="progress", seen=None):
+    """The statuses this user may move the action to with ``name`` ("progress" or "reinstate"); [] when none.
+    ``seen``: as in Move.allows."""
     move = ACTION_MOVES[name]
-    return list(move.targets) if move.allows(user, action) else []
+    return list(move.targets) if move.allows(user, action, seen) else []
 
 
-def require(user, obj, name):
-    """PermissionDenied, with the reason in words, unless the user may make this move now."""
+def require(user, obj, name, seen=None):
+    """PermissionDenied, with the reason in words, unless the user may make this move now. A view handling a
+    posted form passes its ``seen_status`` as ``seen`` (see Move.allows): someone who lost a race is then told
+    what changed and by whom, rather than refused."""
     table = ACTION_MOVES if isinstance(obj, Action) else EVIDENCE_MOVES
     move = table[name]
     if not move.who(user, obj) or not user.is_active:
         raise PermissionDenied(f"You may not {move.label.lower()} here.")
-    if obj.status not in move.sources:
+    if not move.allows(user, obj, seen):
         raise PermissionDenied(
             f"{_name(obj)} is {obj.get_status_display().lower()}: “{move.label}” is not possible any more."
         )
@@ -165,12 +203,14 @@ def _yours(text):
 def _action_conflict(action, seen, text):
     current = Action.objects.filter(pk=action.pk).values_list("status", flat=True).first()
     last = ProgressUpdate.objects.filter(action_id=action.pk).select_related("author").order_by("-created_at", "-id")
-    last = last.filter(status_before=seen).first() or last.first()
+    last = (current != seen and last.filter(status_before=seen).first()) or last.first()
     seen_label, now_label = Status(seen).label.lower(), Status(current).label.lower()
     who = f" by {last.author} on {_when(last.created_at)}" if last and last.status_after == current else ""
+    # The same status again (see Seen): it was changed and changed back since the person saw it.
+    changed = f"changed from {seen_label} to {now_label}" if current != seen else f"changed and is now {now_label} again"
     return Conflict(
-        f"Nothing was saved: while you were working, action {action} was changed from {seen_label} to "
-        f"{now_label}{who}.{_yours(text)} Read its page as it is now, then try again if it still applies.",
+        f"Nothing was saved: while you were working, action {action} was {changed}{who}.{_yours(text)} "
+        "Read its page as it is now, then try again if it still applies.",
         code="conflict",
     )
 
@@ -180,7 +220,10 @@ def _move_action(name, *, action, actor, seen, target, note, entry, cancellation
     move = ACTION_MOVES[name]
     _check(move, actor, action, seen, target)
     now = timezone.now()
-    claimed = Action.objects.filter(pk=action.pk, status=seen)
+    claimed = Action.objects.filter(pk=action.pk, status=str(seen))
+    if isinstance(seen, Seen):
+        claimed = claimed.filter(status_changed_at=seen.changed_at)
+    seen = str(seen)
     if target == seen:
         # A note without a change of status: lock the row, so a concurrent move waits for this one or wins first.
         changed = claimed.select_for_update().exists()

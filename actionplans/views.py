@@ -11,7 +11,7 @@ from actionplans.forms import ActionForm, ActionPlanForm, ProgressForm, ReasonFo
 from audit.services import history_of
 from evidence.selectors import action_evidence_context
 from reminders.selectors import reminder_items_of_action
-from scrsystem.http import form_values, paginate, posted
+from scrsystem.http import form_values, paginate, posted, refused_status
 
 LIST_RELATED = ("plan__review", "plan__agency", "lead_agency", "responsible_officer")
 
@@ -119,7 +119,6 @@ def action_detail(request, pk):
         "can_reinstate": lifecycle.allowed(user, action, "reinstate"),
         "can_verify": may_verify,
         "verify_refusal": lifecycle.verification_refusal(action) if may_verify else None,
-        "sign_off_form": SignOffForm(seen=action) if may_verify else None,
         "can_withdraw_verification": lifecycle.allowed(user, action, "withdraw_verification"),
         **action_evidence_context(user, action),
     }
@@ -151,15 +150,13 @@ def _moved(request, form, move, message):
     return True
 
 
-def _refused_status(form):
-    return 409 if any(e.code == "conflict" for e in form.non_field_errors().as_data()) else 400
-
-
 @require_POST
 def action_progress(request, pk):
     action = access.get_action(request.user, pk, Need.PROGRESS)
-    lifecycle.require(request.user, action, "progress")
-    statuses = lifecycle.allowed_statuses(request.user, action)
+    # Judged on the status the person saw: if it changed since, the lifecycle says what changed and by whom.
+    seen = request.POST.get("seen_status")
+    lifecycle.require(request.user, action, "progress", seen=seen)
+    statuses = lifecycle.allowed_statuses(request.user, action, seen=seen)
     form = ProgressForm(request.POST, action=action, statuses=statuses)
     if form.is_valid():
         data = form.cleaned_data
@@ -170,15 +167,15 @@ def action_progress(request, pk):
             return redirect(action)
     messages.error(request, "Progress was not recorded: see the message below.")
     context = {"action": action, "progress_form": form, "today": rules.today()}
-    return render(request, "actionplans/action_progress.html", context, status=_refused_status(form))
+    return render(request, "actionplans/action_progress.html", context, status=refused_status(form))
 
 
 def _reason_page(request, action, move_name, *, form, heading, intro, message, move):
-    lifecycle.require(request.user, action, move_name)
+    lifecycle.require(request.user, action, move_name, seen=request.POST.get("seen_status"))
     if request.method == "POST" and form.is_valid():
         if _moved(request, form, lambda: move(form.cleaned_data), message):
             return redirect(action)
-    status = _refused_status(form) if form.errors and request.method == "POST" else 200
+    status = refused_status(form) if form.errors and request.method == "POST" else 200
     context = {"action": action, "form": form, "heading": heading, "intro": intro}
     return render(request, "actionplans/action_move.html", context, status=status)
 

@@ -19,9 +19,10 @@ QUEUE_RELATED = (
 )
 
 
-def _accepted_count():
+def _accepted_count(user):
     accepted = (
-        Evidence.objects.filter(action=OuterRef("action"), status=Evidence.Status.ACCEPTED)
+        access.visible_evidence(user)
+        .filter(action=OuterRef("action"), status=Evidence.Status.ACCEPTED)
         .order_by()
         .values("action")
         .annotate(n=Count("pk"))
@@ -36,7 +37,7 @@ def audit_queue(user):
         access.visible_evidence(user)
         .filter(status=Evidence.Status.SUBMITTED)
         .select_related(*QUEUE_RELATED)
-        .annotate(accepted_on_action=_accepted_count())
+        .annotate(accepted_on_action=_accepted_count(user))
         .order_by("submitted_at", "pk")
     )
 
@@ -55,14 +56,15 @@ def evidence_of_action(user, action):
     return items
 
 
-def versions_of(evidence):
-    """The chain of versions this item belongs to, oldest first (it is short: one per rejection)."""
+def versions_of(user, evidence):
+    """The chain of versions this item belongs to, oldest first (it is short: one per rejection), as far as this
+    user may see them (a new version stays with the agency that submitted the first)."""
+    items = access.visible_evidence(user).select_related("decision", "submitted_by")
     older, item = [], evidence
-    while item.supersedes_id:
-        item = Evidence.objects.select_related("decision", "submitted_by").get(pk=item.supersedes_id)
+    while item.supersedes_id and (item := items.filter(pk=item.supersedes_id).first()):
         older.append(item)
     newer, item = [], evidence
-    while (item := Evidence.objects.select_related("decision", "submitted_by").filter(supersedes=item).first()):
+    while (item := items.filter(supersedes=item).first()):
         newer.append(item)
     return [*reversed(older), evidence, *newer]
 
@@ -79,6 +81,7 @@ def action_evidence_context(user, action):
         )
     items = evidence_of_action(user, action)
     for item in items:
+        item.action = action  # the action is known: no query per item for who may replace it
         item.can_replace = lifecycle.allowed(user, item, "new_version")
     return {
         "evidence_items": items,

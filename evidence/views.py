@@ -19,7 +19,7 @@ from audit.services import history_of
 from evidence import selectors, services, storage, uploads
 from evidence.filters import AuditQueueFilter
 from evidence.forms import DecisionForm, EvidenceForm, NewVersionForm
-from scrsystem.http import paginate, posted
+from scrsystem.http import paginate, posted, refused_status
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def evidence_submit(request, action_pk):
 @require_http_methods(["GET", "POST"])
 def evidence_new_version(request, pk):
     old = access.get_evidence(request.user, pk, Need.CHANGE)
-    lifecycle.require(request.user, old, "new_version")
+    lifecycle.require(request.user, old, "new_version", seen=request.POST.get("seen_status"))
     data = posted(request)
     initial = {"description": old.description, "represents_on": old.represents_on, "note": old.note}
     form = NewVersionForm(
@@ -98,7 +98,7 @@ def evidence_new_version(request, pk):
             messages.success(request, f"New version submitted; item #{old.pk} stays on record as superseded.")
             return redirect(new)
     context = {"form": form, "action": old.action, "old": old, "heading": f"New version of evidence #{old.pk}"}
-    return render(request, "evidence/evidence_form.html", context, status=400 if form.errors else 200)
+    return render(request, "evidence/evidence_form.html", context, status=refused_status(form) if form.errors else 200)
 
 
 def evidence_detail(request, pk):
@@ -108,7 +108,7 @@ def evidence_detail(request, pk):
         "evidence": evidence,
         "action": evidence.action,
         "decision": decision,
-        "versions": selectors.versions_of(evidence),
+        "versions": selectors.versions_of(request.user, evidence),
         "history": history_of(evidence),
         "can_decide": lifecycle.allowed(request.user, evidence, "accept"),
         "can_change": lifecycle.allowed(request.user, evidence, "withdraw"),
@@ -160,7 +160,7 @@ def evidence_decide(request, pk):
 @require_http_methods(["GET", "POST"])
 def evidence_withdraw(request, pk):
     evidence = access.get_evidence(request.user, pk, Need.CHANGE)
-    lifecycle.require(request.user, evidence, "withdraw")
+    lifecycle.require(request.user, evidence, "withdraw", seen=request.POST.get("seen_status"))
     form = ReasonForm(
         posted(request),
         seen=evidence,
@@ -179,7 +179,7 @@ def evidence_withdraw(request, pk):
         else:
             messages.success(request, f"Evidence #{evidence.pk} withdrawn. It stays on record with your reason.")
             return redirect(evidence)
-    status = 409 if form.errors and request.method == "POST" else 200
+    status = refused_status(form) if form.errors and request.method == "POST" else 200
     return render(request, "evidence/evidence_withdraw.html", {"evidence": evidence, "form": form}, status=status)
 
 

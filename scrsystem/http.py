@@ -18,3 +18,9 @@ def paginate(request, queryset):
 def form_values(form):
     """A ModelForm's cleaned values of its model's fields, as plain arguments for a service."""
     return {name: form.cleaned_data[name] for name in form._meta.fields if name in form.cleaned_data}
+
+
+def refused_status(form):
+    """The status of a page sent back with a refused form: 409 when someone else changed the object first (a
+    lifecycle Conflict, code "conflict"), 400 for a form filled in wrong."""
+    return 409 if any(e.code == "conflict" for e in form.non_field_errors().as_data()) else 400

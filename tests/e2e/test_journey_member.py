@@ -44,7 +44,7 @@ def test_member_creates_a_review_with_a_plan_and_actions_and_finds_one_again(sig
         page.get_by_label("Drug and alcohol misuse").check()
         axe_check(page)
         page.get_by_role("button", name="Add action").click()
-        expect(page.get_by_text(f"Action {reference} added")).to_be_visible()
+        expect(page.get_by_text(f"Action SCR-2026-09 {reference} added")).to_be_visible()
 
     page.get_by_role("link", name="1.2", exact=True).click()
     axe_check(page)
@@ -52,7 +52,7 @@ def test_member_creates_a_review_with_a_plan_and_actions_and_finds_one_again(sig
     page.get_by_label("Status").select_option(label="In progress")
     page.get_by_label("Progress note").fill("Training dates agreed with the named nurse.")
     page.get_by_role("button", name="Record progress").click()
-    expect(page.get_by_text("Progress recorded.")).to_be_visible()
+    expect(page.get_by_text("Progress on action SCR-2026-09 1.2 recorded.")).to_be_visible()
     expect(page.get_by_text("Training dates agreed with the named nurse.")).to_be_visible()
     expect(page.get_by_text("Status: In progress")).to_be_visible()
 
