@@ -56,7 +56,7 @@ class ActionPlanForm(StaleEditGuard, forms.ModelForm):
 
     class Meta:
         model = ActionPlan
-        fields = ["kind", "agency", "title", "description"]
+        fields = ActionPlan.AUDITED_FIELDS
         widgets = {"kind": forms.RadioSelect, "description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, review, submit_label="Save plan", **kwargs):
@@ -90,16 +90,7 @@ class ActionPlanForm(StaleEditGuard, forms.ModelForm):
 class ActionForm(StaleEditGuard, forms.ModelForm):
     class Meta:
         model = Action
-        fields = [
-            "reference",
-            "recommendation",
-            "description",
-            "lead_agency",
-            "responsible_officer",
-            "target_date",
-            "success_measure",
-            "themes",
-        ]
+        fields = Action.EDITABLE_FIELDS
         widgets = {
             "target_date": DateInput(),
             "recommendation": forms.Textarea(attrs={"rows": 3}),

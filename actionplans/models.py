@@ -95,8 +95,8 @@ class Action(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.TextField(blank=True)
 
-    #: The fields whose every change is recorded (audit.services), whichever path writes them.
-    AUDITED_FIELDS = [
+    #: What a member edits (the action form); the status is actionplans.lifecycle's.
+    EDITABLE_FIELDS = [
         "reference",
         "recommendation",
         "description",
@@ -105,9 +105,9 @@ class Action(models.Model):
         "target_date",
         "success_measure",
         "themes",
-        "status",
-        "cancellation_reason",
     ]
+    #: The fields whose every change is recorded (audit.services), whichever path writes them.
+    AUDITED_FIELDS = [*EDITABLE_FIELDS, "status", "cancellation_reason"]
 
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(

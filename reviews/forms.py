@@ -25,17 +25,7 @@ def themes_to_offer(instance, field):
 class ReviewForm(StaleEditGuard, forms.ModelForm):
     class Meta:
         model = Review
-        fields = [
-            "reference",
-            "title",
-            "incident_category",
-            "status",
-            "summary",
-            "commissioned_on",
-            "finalised_on",
-            "published_on",
-            "themes",
-        ]
+        fields = Review.AUDITED_FIELDS
         widgets = {
             "commissioned_on": DateInput(),
             "finalised_on": DateInput(),
