@@ -22,10 +22,9 @@ class SeenStatus(forms.Form):
     carries the moment that status was set too (lifecycle.Seen), so that a status changed and changed back since
     also counts as changed."""
 
-    seen_status = forms.CharField(
-        widget=forms.HiddenInput,
-        error_messages={"required": "This form is out of date: open the page again and retry."},
-    )
+    OUT_OF_DATE = "This form is out of date: open the page again and retry."
+
+    seen_status = forms.CharField(widget=forms.HiddenInput, required=False)
     seen_changed_at = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, seen, **kwargs):
@@ -39,11 +38,13 @@ class SeenStatus(forms.Form):
     def clean(self):
         cleaned = super().clean()
         status, moment = cleaned.get("seen_status"), cleaned.get("seen_changed_at")
-        if status and moment:
+        if not status:
+            raise forms.ValidationError(self.OUT_OF_DATE)
+        if moment:
             try:
                 cleaned["seen_status"] = lifecycle.Seen.from_form(status, moment)
             except ValueError:
-                raise forms.ValidationError("This form is out of date: open the page again and retry.") from None
+                raise forms.ValidationError(self.OUT_OF_DATE) from None
         return cleaned
 
 

@@ -194,7 +194,7 @@ def _check(move, user, obj, seen, target):
 
 
 def _yours(text):
-    return f" What you wrote, so you can use it again: “{text}”." if text and text.strip() else ""
+    return f" What you wrote, to use again: “{text.strip()}”" if text and text.strip() else ""
 
 
 # --- Actions ---------------------------------------------------------------------------------------------------
@@ -209,8 +209,8 @@ def _action_conflict(action, seen, text):
     # The same status again (see Seen): it was changed and changed back since the person saw it.
     changed = f"changed from {seen_label} to {now_label}" if current != seen else f"changed and is now {now_label} again"
     return Conflict(
-        f"Nothing was saved: while you were working, action {action} was {changed}{who}.{_yours(text)} "
-        "Read its page as it is now, then try again if it still applies.",
+        f"While you were working, action {action} was {changed}{who}, so nothing of yours was saved. Read its page "
+        f"as it is now, then try again if it still applies.{_yours(text)}",
         code="conflict",
     )
 
@@ -331,8 +331,8 @@ def _evidence_conflict(evidence, seen, text):
         elif item.withdrawn_by is not None:
             detail = f" by {item.withdrawn_by} on {_when(item.withdrawn_at)}"
     return Conflict(
-        f"Nothing was saved: while you were working, evidence #{item.pk} on action {item.action} was "
-        f"{now_label}{detail}.{_yours(text)} Read it as it is now, then act again if it still applies.",
+        f"While you were working, evidence #{item.pk} on action {item.action} was {now_label}{detail}, so nothing "
+        f"of yours was saved. Read it as it is now, then act again if it still applies.{_yours(text)}",
         code="conflict",
     )
 

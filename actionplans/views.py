@@ -208,7 +208,8 @@ def action_reinstate(request, pk):
     return _reason_page(
         request, action, "reinstate", form=form,
         heading=f"Reinstate action {action}",
-        intro=f"Cancelled: “{action.cancellation_reason}”. Reinstated, it counts in every percentage again.",
+        intro=f"It was cancelled because: {action.cancellation_reason.rstrip('.')}. Once reinstated, it counts in "
+        "every percentage again.",
         message=f"Action {action} reinstated.",
         move=lambda data: lifecycle.reinstate(
             action=action, actor=request.user, status=data["status"], note=data["note"], seen_status=data["seen_status"]

@@ -100,7 +100,7 @@ def test_an_item_is_decided_once(client, world):
     client.force_login(world.consultant)
     response = client.post(reverse("evidence:decide", args=[item.pk]), {"decision": "reject", "note": "No."}, follow=True)
     html = response.content.decode()
-    assert "Nothing was saved" in html and f"was accepted by {world.consultant}" in html
+    assert "so nothing of yours was saved" in html and f"was accepted by {world.consultant}" in html
     assert EvidenceDecision.objects.get().outcome == "accepted"
 
 
