@@ -36,11 +36,6 @@ def _handles(get, need, needs):
         raise ValueError(f"{get} does not handle {need}: it handles {', '.join(n.name for n in needs)} only.")
 
 
-def is_agency_user(user):
-    """The one definition (User.is_agency_user): an agency's user, seeing only what DOMAIN.md lets agencies see."""
-    return user.is_agency_user
-
-
 def _is_editor(user):
     return user.is_active and (user.role in (Role.MEMBER, Role.ADMIN) or user.is_superuser)
 
@@ -57,20 +52,20 @@ def require_change_reviews(user):
 
 def visible_plans(user):
     plans = ActionPlan.objects.all()
-    if is_agency_user(user):
+    if user.is_agency_user:
         plans = plans.filter(Q(kind=ActionPlan.Kind.MULTI_AGENCY) | Q(agency_id=user.agency_id))
     return plans
 
 
 def visible_actions(user):
     actions = Action.objects.all()
-    if is_agency_user(user):
+    if user.is_agency_user:
         actions = actions.filter(Q(plan__kind=ActionPlan.Kind.MULTI_AGENCY) | Q(plan__agency_id=user.agency_id))
     return actions
 
 
 def can_view_plan(user, plan):
-    if is_agency_user(user):
+    if user.is_agency_user:
         return plan.kind == ActionPlan.Kind.MULTI_AGENCY or plan.agency_id == user.agency_id
     return True
 
@@ -78,7 +73,12 @@ def can_view_plan(user, plan):
 def can_record_progress(user, action):
     if _is_editor(user):
         return True
-    return user.is_active and is_agency_user(user) and action.lead_agency_id == user.agency_id
+    return _of_lead_agency(user, action)
+
+
+def _of_lead_agency(user, action):
+    """A user of the agency that leads this action (User.is_agency_user is the one definition of agency user)."""
+    return user.is_active and user.is_agency_user and action.lead_agency_id == user.agency_id
 
 
 def get_review(user, pk, need=Need.VIEW):
@@ -134,7 +134,7 @@ def get_action(user, pk, need=Need.VIEW):
 
 def visible_evidence(user):
     evidence = Evidence.objects.all()
-    if is_agency_user(user):
+    if user.is_agency_user:
         evidence = evidence.filter(agency_id=user.agency_id).filter(
             Q(action__plan__kind=ActionPlan.Kind.MULTI_AGENCY) | Q(action__plan__agency_id=user.agency_id)
         )
@@ -142,19 +142,19 @@ def visible_evidence(user):
 
 
 def can_view_evidence(user, evidence):
-    if is_agency_user(user):
+    if user.is_agency_user:
         return evidence.agency_id == user.agency_id and can_view_plan(user, evidence.action.plan)
     return True
 
 
 def can_submit_evidence(user, action):
     """Add evidence to this action: its lead agency's users (lifecycle.submission_refusal says when)."""
-    return user.is_active and is_agency_user(user) and action.lead_agency_id == user.agency_id
+    return _of_lead_agency(user, action)
 
 
 def is_submitting_agency(user, evidence):
     """Replace with a new version, or withdraw: the agency that submitted it (lifecycle says in which statuses)."""
-    return user.is_active and is_agency_user(user) and evidence.agency_id == user.agency_id
+    return user.is_active and user.is_agency_user and evidence.agency_id == user.agency_id
 
 
 def can_replace_evidence(user, evidence):
@@ -174,7 +174,7 @@ def can_verify(user):
 
 
 def can_read_audit_queue(user):
-    return user.is_active and not is_agency_user(user)
+    return user.is_active and not user.is_agency_user
 
 
 def require_audit_queue(user):
@@ -203,7 +203,7 @@ def visible_reminder_items(user):
     """The reminder log as this user may read it: an agency user sees no reminder about evidence it may not see
     (another agency's evidence waiting for a decision, say), nor any about actions it may not see."""
     items = ReminderItem.objects.all()
-    if is_agency_user(user):
+    if user.is_agency_user:
         items = items.filter(action__in=visible_actions(user)).filter(
             Q(evidence__isnull=True) | Q(evidence__in=visible_evidence(user))
         )

@@ -149,10 +149,13 @@ def may_submit_evidence(user, action):
     return access.can_submit_evidence(user, action) and submission_refusal(action) is None
 
 
+def _move(obj, name):
+    return (ACTION_MOVES if isinstance(obj, Action) else EVIDENCE_MOVES)[name]
+
+
 def allowed(user, obj, name):
     """May this user make this move on this object now (who, and the object's status)?"""
-    table = ACTION_MOVES if isinstance(obj, Action) else EVIDENCE_MOVES
-    return table[name].allows(user, obj)
+    return _move(obj, name).allows(user, obj)
 
 
 def allowed_statuses(user, action, name="progress", seen=None):
@@ -166,8 +169,7 @@ def require(user, obj, name, seen=None):
     """PermissionDenied, with the reason in words, unless the user may make this move now. A view handling a
     posted form passes its ``seen_status`` as ``seen`` (see Move.allows): someone who lost a race is then told
     what changed and by whom, rather than refused."""
-    table = ACTION_MOVES if isinstance(obj, Action) else EVIDENCE_MOVES
-    move = table[name]
+    move = _move(obj, name)
     if not move.who(user, obj) or not user.is_active:
         raise PermissionDenied(f"You may not {move.label.lower()} here.")
     if not move.allows(user, obj, seen):
@@ -219,23 +221,22 @@ def _action_conflict(action, seen, text):
 def _move_action(name, *, action, actor, seen, target, note, entry, cancellation_reason=""):
     move = ACTION_MOVES[name]
     _check(move, actor, action, seen, target)
-    now = timezone.now()
     claimed = Action.objects.filter(pk=action.pk, status=str(seen))
     if isinstance(seen, Seen):
         claimed = claimed.filter(status_changed_at=seen.changed_at)
     seen = str(seen)
-    if target == seen:
-        # A note without a change of status: lock the row, so a concurrent move waits for this one or wins first.
-        changed = claimed.select_for_update().exists()
-    else:
-        changed = claimed.update(
-            status=target, status_changed_at=now, cancellation_reason=cancellation_reason, updated_at=now
-        )
-    if not changed:
+    # Lock the row as the person saw it: a concurrent move waits for this one, or has won already and nothing
+    # matches. The precondition is then read on the status the write will find.
+    if not claimed.select_for_update().exists():
         raise _action_conflict(action, seen, note)
     action.status = seen
+    refusal = move.refusal(action)
+    if refusal:
+        raise Refused(refusal)
     before = snapshot(action, ["status", "cancellation_reason"])
     if target != seen:
+        now = timezone.now()
+        claimed.update(status=target, status_changed_at=now, cancellation_reason=cancellation_reason, updated_at=now)
         action.status, action.status_changed_at = target, now
         action.cancellation_reason, action.updated_at = cancellation_reason, now
         record_changed(action, actor=actor, before=before)
@@ -291,19 +292,11 @@ def status_before_cancelling(action):
 
 
 def verify(*, action, actor, note, seen_status=Status.COMPLETED):
-    """The consultant signs the action off: completed → verified. Needs accepted evidence."""
-    with transaction.atomic():
-        # Lock first, so the precondition is read on the status the write will find.
-        current = Action.objects.select_for_update().filter(pk=action.pk).values_list("status", flat=True).first()
-        if current == seen_status:
-            action.status = current
-            refusal = verification_refusal(action)
-            if refusal:
-                raise Refused(refusal)
-        return _move_action(
-            "verify", action=action, actor=actor, seen=seen_status, target=Status.VERIFIED, note=note,
-            entry=f"Verified: {note}",
-        )
+    """The consultant signs the action off: completed → verified. Needs accepted evidence (the move's refusal)."""
+    return _move_action(
+        "verify", action=action, actor=actor, seen=seen_status, target=Status.VERIFIED, note=note,
+        entry=f"Verified: {note}",
+    )
 
 
 def withdraw_verification(*, action, actor, reason, seen_status=Status.VERIFIED):

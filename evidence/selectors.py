@@ -86,7 +86,7 @@ def action_evidence_context(user, action):
     return {
         "evidence_items": items,
         # Another agency's evidence on an action this agency user can read but does not lead.
-        "evidence_hidden": access.is_agency_user(user) and action.lead_agency_id != user.agency_id,
+        "evidence_hidden": user.is_agency_user and action.lead_agency_id != user.agency_id,
         "can_submit_evidence": lifecycle.may_submit_evidence(user, action),
         "sign_off": sign_off,
     }

