@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+from scrsystem import text
+
 
 class Agency(models.Model):
     """A partner of the board. The board itself is an agency too, for multi-agency actions."""
@@ -19,7 +21,12 @@ class Agency(models.Model):
         OTHER = "other", "Other"
 
     name = models.CharField(max_length=200, unique=True)
-    short_name = models.CharField(max_length=40, unique=True, help_text="Used in lists and exports, e.g. “Police”.")
+    short_name = models.CharField(
+        max_length=40,
+        unique=True,
+        validators=[text.NoDirectionControls("Short names")],
+        help_text="Used in lists and exports, e.g. “Police”.",
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     is_active = models.BooleanField(default=True)
 

@@ -8,6 +8,7 @@ from actionplans import lifecycle, services
 from actionplans.models import Action, ActionPlan
 from audit.forms import StaleEditGuard
 from reviews.forms import DateInput, themes_to_offer
+from scrsystem import text
 
 
 def _helper(label):
@@ -129,6 +130,7 @@ class ProgressForm(SeenStatus):
     note = forms.CharField(
         label="Progress note",
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=text.TEXT,
         help_text="What has been done since the last update. This is kept, dated, in the progress log.",
         error_messages={"required": "Write a progress note: what has been done, or why the status changed."},
     )
@@ -148,6 +150,7 @@ class ReinstateForm(SeenStatus):
     note = forms.CharField(
         label="Why it is reinstated",
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=text.TEXT,
         error_messages={"required": "Say why the action is reinstated: it is kept in the progress log."},
     )
 
@@ -163,7 +166,7 @@ class ReasonForm(SeenStatus):
 
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=4000,
+        max_length=text.TEXT,
         error_messages={"required": "Give a reason: it stays on record."},
     )
 
@@ -179,7 +182,7 @@ class SignOffForm(SeenStatus):
     note = forms.CharField(
         label="Sign-off note",
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=4000,
+        max_length=text.TEXT,
         help_text="Why the action is verified: which evidence shows it worked.",
         error_messages={"required": "Write a sign-off note: which evidence shows the action worked."},
     )

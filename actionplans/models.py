@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 
 from actionplans import rules
+from scrsystem import text
 
 
 class ActionPlan(models.Model):
@@ -24,7 +26,7 @@ class ActionPlan(models.Model):
         help_text="The agency that owns a single-agency plan. Empty for the multi-agency plan.",
     )
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)])
 
     #: The fields whose every change is recorded (audit.services), whichever path writes them.
     AUDITED_FIELDS = ["kind", "agency", "title", "description"]
@@ -57,6 +59,7 @@ class ActionPlan(models.Model):
                 name="one_plan_per_agency_per_review",
                 violation_error_message="This agency already has a plan for this review.",
             ),
+            *text.length_checks("actionplan", description=text.TEXT),
         ]
 
     def __str__(self):
@@ -76,9 +79,19 @@ class Action(models.Model):
     Status = rules.Status
 
     plan = models.ForeignKey(ActionPlan, on_delete=models.PROTECT, related_name="actions")
-    reference = models.CharField(max_length=20, help_text="Reference within the plan, e.g. 3.2.")
-    recommendation = models.TextField(help_text="The review's recommendation this action answers.")
-    description = models.TextField("what will be done")
+    reference = models.CharField(
+        max_length=20,
+        validators=[text.NoDirectionControls("References")],
+        help_text="Reference within the plan, e.g. 3.2.",
+    )
+    recommendation = models.TextField(
+        help_text="The review's recommendation this action answers.",
+        max_length=text.TEXT,
+        validators=[MaxLengthValidator(text.TEXT)],
+    )
+    description = models.TextField(
+        "what will be done", max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)]
+    )
     lead_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="led_actions")
     responsible_officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -89,11 +102,16 @@ class Action(models.Model):
         help_text="A user of the lead agency. May be left empty.",
     )
     target_date = models.DateField()
-    success_measure = models.TextField("success measure", help_text="How we will know it worked.")
+    success_measure = models.TextField(
+        "success measure",
+        help_text="How we will know it worked.",
+        max_length=text.TEXT,
+        validators=[MaxLengthValidator(text.TEXT)],
+    )
     themes = models.ManyToManyField("reviews.Theme", blank=True, related_name="actions")
     status = models.CharField(max_length=20, choices=rules.Status.choices, default=rules.Status.NOT_STARTED)
     status_changed_at = models.DateTimeField(null=True, blank=True)
-    cancellation_reason = models.TextField(blank=True)
+    cancellation_reason = models.TextField(blank=True, max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)])
 
     #: What a member edits (the action form); the status is actionplans.lifecycle's.
     EDITABLE_FIELDS = [
@@ -127,6 +145,13 @@ class Action(models.Model):
                 condition=~models.Q(status="cancelled") | ~models.Q(cancellation_reason=""),
                 name="cancelled_action_has_reason",
                 violation_error_message="A cancelled action needs a reason.",
+            ),
+            *text.length_checks(
+                "action",
+                recommendation=text.TEXT,
+                description=text.TEXT,
+                success_measure=text.TEXT,
+                cancellation_reason=text.TEXT,
             ),
         ]
         indexes = [
@@ -171,12 +196,13 @@ class ProgressUpdate(models.Model):
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="progress_updates")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField()
+    note = models.TextField(max_length=text.PROGRESS_ENTRY, validators=[MaxLengthValidator(text.PROGRESS_ENTRY)])
     status_before = models.CharField(max_length=20, choices=rules.Status.choices)
     status_after = models.CharField(max_length=20, choices=rules.Status.choices)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = text.length_checks("progressupdate", note=text.PROGRESS_ENTRY)
 
     def __str__(self):
         return f"{self.action} update {self.created_at:%Y-%m-%d}"

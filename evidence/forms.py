@@ -7,6 +7,7 @@ from actionplans.forms import SeenStatus
 from actionplans.rules import today
 from evidence import uploads
 from reviews.forms import DateInput
+from scrsystem import text
 
 
 def _helper(label, css="btn btn-primary"):
@@ -36,7 +37,7 @@ class FilesField(forms.FileField):
 class EvidenceForm(forms.Form):
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=4000,
+        max_length=text.TEXT,
         help_text="What this evidence shows, e.g. “Attendance lists of the six workshops”.",
         error_messages={"required": "Say what this evidence shows."},
     )
@@ -51,7 +52,7 @@ class EvidenceForm(forms.Form):
         label="Written note",
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        max_length=20000,
+        max_length=text.WRITTEN_NOTE,
         help_text="The evidence itself when there is no file, or a note beside the files.",
     )
 
@@ -113,12 +114,13 @@ class DecisionForm(forms.Form):
         label="Note",
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        max_length=4000,
+        max_length=text.TEXT,
         help_text="Required to reject: the agency reads it.",
     )
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("decision") == "reject" and not cleaned.get("note", "").strip():
+        # A note refused already (too long) is not also asked for.
+        if cleaned.get("decision") == "reject" and "note" not in self.errors and not cleaned.get("note", "").strip():
             self.add_error("note", "Write a note saying why the evidence is rejected: the agency will read it.")
         return cleaned

@@ -5,8 +5,11 @@ keeps its reason, and the admin site offers no delete. Writes go through evidenc
 """
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
+
+from scrsystem import text
 
 
 class Evidence(models.Model):
@@ -29,10 +32,16 @@ class Evidence(models.Model):
         related_name="evidence",
         help_text="The agency that submitted it: the action's lead agency at the time.",
     )
-    description = models.TextField(help_text="What this evidence shows.")
+    description = models.TextField(
+        help_text="What this evidence shows.", max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)]
+    )
     represents_on = models.DateField("date the evidence represents")
     note = models.TextField(
-        "written note", blank=True, help_text="The evidence itself when no file is given, or a note beside the file."
+        "written note",
+        blank=True,
+        help_text="The evidence itself when no file is given, or a note beside the file.",
+        max_length=text.WRITTEN_NOTE,
+        validators=[MaxLengthValidator(text.WRITTEN_NOTE)],
     )
 
     # The file, when there is one. It lives in the "evidence" storage under a generated name; the original
@@ -54,7 +63,7 @@ class Evidence(models.Model):
     )
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(db_index=True)
-    withdrawal_reason = models.TextField(blank=True)
+    withdrawal_reason = models.TextField(blank=True, max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)])
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -95,6 +104,9 @@ class Evidence(models.Model):
                 name="withdrawn_evidence_has_reason",
                 violation_error_message="Withdrawn evidence needs a reason.",
             ),
+            *text.length_checks(
+                "evidence", description=text.TEXT, note=text.WRITTEN_NOTE, withdrawal_reason=text.TEXT
+            ),
         ]
         indexes = [models.Index(fields=["status", "submitted_at"]), models.Index(fields=["action", "status"])]
 
@@ -123,7 +135,7 @@ class EvidenceDecision(models.Model):
 
     evidence = models.OneToOneField(Evidence, on_delete=models.PROTECT, related_name="decision")
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)])
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField()
     #: When the rejection e-mail was claimed for sending (see evidence.notifications); None until then.
@@ -139,6 +151,7 @@ class EvidenceDecision(models.Model):
                 name="rejection_has_note",
                 violation_error_message="A rejection needs a note.",
             ),
+            *text.length_checks("evidencedecision", note=text.TEXT),
         ]
 
     def __str__(self):

@@ -37,14 +37,17 @@ def send_rejection_email(decision_id):
         logger.warning("Rejection of evidence #%s not e-mailed: its submitter has no active e-mail", evidence.pk)
         return False
     site_url = getattr(settings, "SITE_URL", "")
+    action, review = evidence.action, evidence.action.plan.review
     context = {
         "evidence": evidence,
-        "action": evidence.action,
-        "review": evidence.action.plan.review,
+        "action": action,
+        "review": review,
         "submitter": submitter,
         "link": f"{site_url}{reverse('evidence:detail', args=[evidence.pk])}" if site_url else "",
     }
-    subject = " ".join(render_to_string("evidence/email/rejected_subject.txt", context).split())
+    # A subject is plain text: built here, not in a template, which would HTML-escape it ("O&#x27;Brien"), and on
+    # one line, as a header must be.
+    subject = " ".join(f"Evidence rejected: {review.reference} action {action.reference}".split())
     body = render_to_string("evidence/email/rejected.txt", context)
     try:
         send_mail(subject, body, None, [submitter.email])

@@ -6,7 +6,10 @@ See README, "Reminders".
 """
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
+
+from scrsystem import text
 
 
 class Kind(models.TextChoices):
@@ -39,7 +42,12 @@ class Reminder(models.Model):
     )
     claim_token = models.UUIDField(null=True, blank=True, editable=False, help_text="The run that holds it.")
     sent_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True, help_text="The last error, if sending failed.")
+    error = models.TextField(
+        blank=True,
+        help_text="The last error, if sending failed.",
+        max_length=text.ERROR,
+        validators=[MaxLengthValidator(text.ERROR)],
+    )
     actions = models.ManyToManyField("actionplans.Action", through="ReminderItem", related_name="reminders")
 
     class Meta:
@@ -48,6 +56,7 @@ class Reminder(models.Model):
             models.UniqueConstraint(
                 fields=["recipient", "kind", "day"], name="one_reminder_per_recipient_kind_day"
             ),
+            *text.length_checks("reminder", error=text.ERROR),
         ]
         indexes = [
             models.Index(fields=["status", "retry_after"]),
@@ -57,6 +66,11 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.recipient} on {self.day:%Y-%m-%d} ({self.status})"
+
+    @staticmethod
+    def error_text(error):
+        """What ``error`` records: the system's own text, cut to fit rather than refused."""
+        return text.clip(error, text.ERROR)
 
 
 class ReminderItem(models.Model):

@@ -306,7 +306,9 @@ def _resume_due_claims(outcome):
     for reminder in due.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).only("pk", "error", "attempts"):
         error = reminder.error or "Claimed but never confirmed as sent: the run that claimed it stopped."
         gave_up = Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.CLAIMED, retry_after__lte=started).update(
-            status=Reminder.Status.FAILED, claim_token=None, error=f"Gave up after {reminder.attempts} attempts. {error}"
+            status=Reminder.Status.FAILED,
+            claim_token=None,
+            error=Reminder.error_text(f"Gave up after {reminder.attempts} attempts. {error}"),
         )
         outcome.gave_up += gave_up
     while ids := list(due.filter(attempts__lt=settings.REMINDER_MAX_ATTEMPTS).values_list("pk", flat=True)[:BATCH_SIZE]):
@@ -367,7 +369,7 @@ def connection_needs_opening(connection):
 
 
 def _record_failure(reminder, exc, outcome):
-    error = f"{type(exc).__name__}: {exc}"[:2000]
+    error = Reminder.error_text(f"{type(exc).__name__}: {exc}")
     log.warning("Reminder %s to %s failed (attempt %s): %s", reminder.pk, reminder.email, reminder.attempts, error)
     if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
         Reminder.objects.filter(pk=reminder.pk).update(status=Reminder.Status.FAILED, error=error, claim_token=None)

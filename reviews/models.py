@@ -1,8 +1,11 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+
+from scrsystem import text
 
 
 class ThemeQuerySet(models.QuerySet):
@@ -16,7 +19,7 @@ class Theme(models.Model):
     so the reviews and actions tagged with it keep their tags and their history."""
 
     name = models.CharField(max_length=200, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)])
     retired_at = models.DateTimeField(
         "retired", null=True, blank=True, help_text="A retired theme is no longer offered for new tags."
     )
@@ -27,6 +30,7 @@ class Theme(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = text.length_checks("theme", description=text.TEXT)
 
     def __str__(self):
         return f"{self.name} (retired)" if self.retired_at else self.name
@@ -52,10 +56,13 @@ class Review(models.Model):
         OTHER = "other", "Other"
 
     reference = models.CharField(
-        max_length=30, unique=True, help_text="The board's reference, e.g. SCR-2009-01."
+        max_length=30,
+        unique=True,
+        validators=[text.NoDirectionControls("References")],
+        help_text="The board's reference, e.g. SCR-2009-01.",
     )
     title = models.CharField(max_length=200, help_text="Anonymised, e.g. “Child A”. Never a real name.")
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)])
     incident_category = models.CharField(max_length=30, choices=IncidentCategory.choices)
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.COMMISSIONED)
     commissioned_on = models.DateField("date commissioned")
@@ -109,6 +116,7 @@ class Review(models.Model):
                 name="published_review_has_date",
                 violation_error_message="A published review needs its publication date.",
             ),
+            *text.length_checks("review", summary=text.TEXT),
         ]
 
     def __str__(self):
