@@ -1,6 +1,7 @@
 """An optional virus scan by a ClamAV daemon (clamd), spoken to directly over its socket.
 
-Configured by CLAMAV_SOCKET (a Unix socket path) or CLAMAV_HOST and CLAMAV_PORT; neither set means no scan.
+Configured by CLAMAV_SOCKET (a Unix socket path) or CLAMAV_HOST and CLAMAV_PORT; neither set, or
+EVIDENCE_SCANNING=off, means no scan (and evidence/checks.py says so in production).
 The INSTREAM command sends the file in chunks, each prefixed with its length as 4 bytes in network order, and
 a zero-length chunk to end; clamd answers ``stream: OK``, ``stream: <signature> FOUND`` or an error.
 Anything but a clear answer raises ScannerUnavailable, and the upload is refused (fail closed).
@@ -19,7 +20,7 @@ class ScannerUnavailable(Exception):
 
 
 def is_configured():
-    return bool(settings.CLAMAV_SOCKET or settings.CLAMAV_HOST)
+    return settings.EVIDENCE_SCANNING != "off" and bool(settings.CLAMAV_SOCKET or settings.CLAMAV_HOST)
 
 
 def _connect():

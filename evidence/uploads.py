@@ -2,8 +2,9 @@
 
 ``check_upload`` is the one gate: every evidence file, from the pages or the demo seed, passes through it.
 The type is decided by the content (libmagic), and it must be on the allow-list and agree with the name's
-extension; images, Office and OpenDocument files are then opened and checked further; a configured ClamAV
-daemon scans what is left. A refusal raises ``UploadRefused`` with a message for the person uploading.
+extension; the content is then checked further by its type (Office and OpenDocument packages in packages.py, PDFs
+in pdfs.py, images and text here); a configured ClamAV daemon scans what is left. A refusal raises
+``UploadRefused`` with a message for the person uploading.
 """
 
 import dataclasses
@@ -11,31 +12,21 @@ import hashlib
 import re
 import struct
 import unicodedata
-import zipfile
 import zlib
 
 import magic
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.template.defaultfilters import filesizeformat
 
-from evidence import scanner
+from evidence import packages, pdfs, scanner
+from evidence.packages import DOCX, MACRO_MESSAGE, ODS, ODT, XLSX
+from evidence.refusals import MB, UploadRefused
 
-MB = 1024 * 1024
 #: How much of a file libmagic is shown; its own rules never look further than this.
 SNIFF_BYTES = 1 * MB
-#: A member of an Office file that inflates more than this many times its compressed size is refused
-#: (ordinary XML compresses 5 to 30 times; pictures hardly at all), once it is larger than RATIO_FLOOR.
-MAX_COMPRESSION_RATIO = 100
-RATIO_FLOOR = 1 * MB
 #: The longest original file name kept; longer names are shortened, keeping the extension.
 MAX_NAME_LENGTH = 150
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ODT = "application/vnd.oasis.opendocument.text"
-ODS = "application/vnd.oasis.opendocument.spreadsheet"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,7 +84,6 @@ _ARCHIVES = {
     "application/x-iso9660-image", "application/x-cpio", "application/x-archive", "application/vnd.ms-cab-compressed",
     "application/x-compress", "application/x-apple-diskimage",
 }
-MACRO_MESSAGE = "“{name}” is a macro-enabled Office file. Macros are never accepted: save it as .docx or .xlsx."
 _MACRO_EXTENSIONS = {"docm", "dotm", "xlsm", "xltm", "xlam", "xlsb", "pptm", "potm", "ppsm", "sldm"}
 
 _CATEGORY_MESSAGES = [
@@ -106,10 +96,6 @@ _CATEGORY_MESSAGES = [
                      "Save it as .docx or .xlsx, or as PDF."),
     (_ARCHIVES, "“{name}” is an archive (e.g. .zip). Archives are not accepted: upload the files themselves."),
 ]
-
-
-class UploadRefused(ValidationError):
-    """The file may not be stored. The message says why, naming the file."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,29 +163,18 @@ def check_upload(upload):
     head = upload.read(SNIFF_BYTES)
     detected = magic.from_buffer(head, mime=True).lower()
     extension = extension_of(name)
-
-    for mime_types, message in _CATEGORY_MESSAGES:
-        if detected in mime_types and not (mime_types is _ARCHIVES and _is_office_package(upload, extension)):
-            raise UploadRefused(message.format(name=name), code="refused_type")
-    if extension in _MACRO_EXTENSIONS:
-        raise UploadRefused(MACRO_MESSAGE.format(name=name), code="refused_type")
     file_type = TYPE_BY_EXTENSION.get(extension)
-    if file_type is None:
-        shown = f"files ending .{extension}" if extension else "files without an extension"
-        raise UploadRefused(
-            f"“{name}”: {shown} are not accepted. Accepted are {ACCEPTED_SUMMARY}.", code="refused_extension"
-        )
-    if detected not in file_type.detected_as and not _office_package_agrees(upload, file_type, detected):
-        description = "data of no type we recognise" if detected == "application/octet-stream" else (
-            magic.from_buffer(head).split(",")[0]
-        )
-        raise UploadRefused(
-            f"“{name}” is named as a {file_type.label} (.{extension}), but its content is “{description}”. "
-            "The content and the name must agree.",
-            code="mismatch",
-        )
-
-    _DEEP_CHECKS[file_type.check](upload, name, head)
+    # A file named as an Office document is opened as a zip package once, here, for every check below.
+    package = packages.open_package(upload, name) if file_type and file_type.check == "office" else None
+    try:
+        _check_type(name, head, detected, extension, file_type, package)
+        if file_type.check == "office":
+            packages.check_package(package, name)
+        else:
+            _DEEP_CHECKS[file_type.check](upload, name, head)
+    finally:
+        if package is not None:
+            package.close()
     _scan(upload, name)
     return CheckedUpload(
         file=upload,
@@ -210,6 +185,33 @@ def check_upload(upload):
         sha256=sha256_of(upload),
         label=file_type.label,
     )
+
+
+def _check_type(name, head, detected, extension, file_type, package):
+    """The content's type must be on the allow-list and agree with the name's extension."""
+    declared = package.declared_type if package is not None else None
+    for mime_types, message in _CATEGORY_MESSAGES:
+        if detected in mime_types and not (mime_types is _ARCHIVES and declared is not None):
+            raise UploadRefused(message.format(name=name), code="refused_type")
+    if extension in _MACRO_EXTENSIONS:
+        raise UploadRefused(MACRO_MESSAGE.format(name=name), code="refused_type")
+    if file_type is None:
+        shown = f"files ending .{extension}" if extension else "files without an extension"
+        raise UploadRefused(
+            f"“{name}”: {shown} are not accepted. Accepted are {ACCEPTED_SUMMARY}.", code="refused_extension"
+        )
+    # libmagic names common Office files, but may only say "zip" for one written by a less common program;
+    # then the package's own declaration of its type (its "mimetype" or main part) decides.
+    agrees = detected in {"application/zip", "application/octet-stream"} and declared == file_type.content_type
+    if detected not in file_type.detected_as and not agrees:
+        description = "data of no type we recognise" if detected == "application/octet-stream" else (
+            magic.from_buffer(head).split(",")[0]
+        )
+        raise UploadRefused(
+            f"“{name}” is named as a {file_type.label} (.{extension}), but its content is “{description}”. "
+            "The content and the name must agree.",
+            code="mismatch",
+        )
 
 
 def sha256_of(fileobj):
@@ -242,11 +244,6 @@ def _scan(upload, name):
 
 
 # --- deeper checks, by type ---------------------------------------------------------------------------------
-
-
-def _check_pdf(upload, name, head):
-    if not head.startswith(b"%PDF-"):
-        raise UploadRefused(f"“{name}” does not start like a PDF document.", code="malformed")
 
 
 def _check_png(upload, name, head):
@@ -303,126 +300,11 @@ def _check_text(upload, name, head):
             raise UploadRefused(f"“{name}” is not plain text (it holds binary data).", code="malformed")
 
 
-def _is_office_package(upload, extension):
-    file_type = TYPE_BY_EXTENSION.get(extension)
-    return file_type is not None and file_type.check == "office" and _declared_office_type(upload) is not None
-
-
-def _office_package_agrees(upload, file_type, detected):
-    """libmagic names common Office files, but may only say "zip" for one written by a less common program;
-    then the package's own declaration of its type (its "mimetype" or main part) decides."""
-    if file_type.check != "office" or detected not in {"application/zip", "application/octet-stream"}:
-        return False
-    return _declared_office_type(upload) == file_type.content_type
-
-
-def _open_zip(upload):
-    upload.seek(0)
-    try:
-        return zipfile.ZipFile(upload)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return None
-
-
-def _read_member(archive, info, limit=1 * MB):
-    if info.file_size > limit:
-        return b""
-    try:
-        return archive.read(info)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, zlib.error):
-        return b""
-
-
-def _declared_office_type(upload):
-    archive = _open_zip(upload)
-    if archive is None:
-        return None
-    with archive:
-        members = {info.filename: info for info in archive.infolist()[: settings.EVIDENCE_MAX_ARCHIVE_MEMBERS]}
-        if "mimetype" in members:
-            declared = _read_member(archive, members["mimetype"], 200).decode("ascii", "replace").strip()
-            return declared if declared in (ODT, ODS) else None
-        if "[Content_Types].xml" in members:
-            types = _read_member(archive, members["[Content_Types].xml"]).decode("utf-8", "replace")
-            if "wordprocessingml.document.main+xml" in types:
-                return DOCX
-            if "spreadsheetml.sheet.main+xml" in types:
-                return XLSX
-    return None
-
-
-def _check_office(upload, name, head):
-    """Office and OpenDocument files are zip archives: refuse bombs, encrypted parts, macros and embedded programs.
-
-    Every member is inflated once, in chunks, to check its CRC: the declared sizes (already within the limits)
-    bound that work, and a member that inflates to more than it declares fails the CRC check.
-    """
-    archive = _open_zip(upload)
-    if archive is None:
-        raise UploadRefused(f"“{name}” is damaged: it cannot be opened as an Office document.", code="malformed")
-    with archive:
-        members = archive.infolist()
-        if len(members) > settings.EVIDENCE_MAX_ARCHIVE_MEMBERS:
-            raise UploadRefused(
-                f"“{name}” holds {len(members)} parts, more than the {settings.EVIDENCE_MAX_ARCHIVE_MEMBERS} "
-                "an Office document can reasonably have.",
-                code="too_many_members",
-            )
-        total = sum(info.file_size for info in members)
-        if total > settings.EVIDENCE_MAX_UNPACKED_MB * MB:
-            raise UploadRefused(
-                f"“{name}” would unpack to {filesizeformat(total)}, more than the "
-                f"{settings.EVIDENCE_MAX_UNPACKED_MB} MB allowed for an Office document.",
-                code="zip_bomb",
-            )
-        for info in members:
-            if info.file_size > RATIO_FLOOR and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-                raise UploadRefused(
-                    f"“{name}” is compressed {info.file_size // max(info.compress_size, 1)} to 1, which only a "
-                    "file built to overwhelm its reader (a “zip bomb”) is.",
-                    code="zip_bomb",
-                )
-            if info.flag_bits & 0x1:
-                raise UploadRefused(
-                    f"“{name}” is password-protected, so it cannot be checked. Remove the password and upload it again.",
-                    code="encrypted",
-                )
-            lowered = info.filename.lower()
-            if (
-                lowered.endswith("vbaproject.bin")
-                or lowered.endswith("vbadata.xml")
-                or lowered.startswith(("basic/", "scripts/"))
-                or "/activex/" in f"/{lowered}"
-            ):
-                raise UploadRefused(
-                    f"“{name}” contains macros or active content. Macros are never accepted: remove them, or save "
-                    "the document as PDF.",
-                    code="macro",
-                )
-            if "/embeddings/" in f"/{lowered}" and lowered.endswith((".bin", ".exe", ".dll", ".bat", ".js", ".vbs")):
-                raise UploadRefused(
-                    f"“{name}” has an embedded object (a packaged file or program). Remove it, or save the document "
-                    "as PDF.",
-                    code="embedded_object",
-                )
-        declaration = next((info for info in members if info.filename == "[Content_Types].xml"), None)
-        content_types = _read_member(archive, declaration) if declaration else b""
-        if b"macroenabled" in content_types.lower() or b"vbaproject" in content_types.lower():
-            raise UploadRefused(MACRO_MESSAGE.format(name=name), code="macro")
-        for info in members:
-            try:
-                with archive.open(info) as member:
-                    while member.read(256 * 1024):
-                        pass
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, zlib.error):
-                raise UploadRefused(f"“{name}” is damaged: a part of it cannot be read.", code="malformed") from None
-
-
+#: The deeper check of each type but Office files (packages.check_package, on the package opened above).
 _DEEP_CHECKS = {
-    "pdf": _check_pdf,
+    "pdf": pdfs.check_pdf,
     "png": _check_png,
     "jpeg": _check_jpeg,
-    "office": _check_office,
     "text": _check_text,
 }
 

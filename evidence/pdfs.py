@@ -1,0 +1,168 @@
+"""PDF documents: parsed with pypdf and every object looked at (README, "Evidence and file safety").
+
+A PDF is refused when it carries something that runs, or files that nobody checked: JavaScript (/JavaScript, /JS),
+launch actions (/Launch), attached files (/EmbeddedFile, /EmbeddedFiles, /EF, file attachment annotations), rich
+media (/RichMedia: Flash, video) or XFA forms (/XFA). Whether such a name is the key or the value, in the catalog's
+/Names, an /OpenAction, the /AA of a page or an annotation, /AcroForm or anywhere else, it is found: every object of
+the cross-reference table is read, those in compressed object streams too, and every object referred to; pypdf
+decodes "#"-escaped names (/J#61vaScript is /JavaScript). A file pypdf cannot read is refused, and so is one with
+more objects, or taking longer, than a document can reasonably need.
+"""
+
+import io
+import logging
+import re
+import time
+
+from pypdf import PdfReader
+from pypdf.errors import DependencyError, LimitReachedError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+from evidence.refusals import UploadRefused
+
+#: The most objects a PDF may have: a long report has a few thousand, a tagged (accessible) one a few for every
+#: paragraph. pypdf reads one in about 25 microseconds, so a file at the limit takes two to three seconds.
+MAX_OBJECTS = 100_000
+#: Whatever the count, the check stops (and refuses) after this long.
+MAX_SECONDS = 10
+#: An entry of a classic cross-reference table: offset, generation, in use or free, end of line.
+_XREF_ENTRY = re.compile(rb"\d{10} \d{5} [nf](?: \r| \n|\r\n)")
+
+_FOUND = {
+    "/JavaScript": "javascript",
+    "/JS": "javascript",
+    "/Launch": "launch",
+    "/EmbeddedFile": "attachment",
+    "/EmbeddedFiles": "attachment",
+    "/EF": "attachment",
+    "/FileAttachment": "attachment",
+    "/RichMedia": "rich_media",
+    "/XFA": "xfa",
+}
+_MESSAGES = {
+    "javascript": (
+        "contains JavaScript, which can run when it is opened. Print it to a new PDF without scripts, or save it "
+        "again without them."
+    ),
+    "launch": (
+        "contains an action that starts a program or opens another file. Print it to a new PDF, or save it again "
+        "without the action."
+    ),
+    "attachment": (
+        "has files attached inside it, which cannot be checked there. Upload each of them on its own, and the PDF "
+        "saved again without its attachments (or printed to a new PDF)."
+    ),
+    "rich_media": (
+        "contains embedded media (such as Flash or video) that can run code when it is opened. Print it to a new "
+        "PDF without it."
+    ),
+    "xfa": "is an XFA (dynamic) form, which can run scripts. Print it to a new PDF, or save it as an ordinary PDF.",
+}
+
+logger = logging.getLogger(__name__)
+
+
+def check_pdf(upload, name, head):
+    if not head.startswith(b"%PDF-"):
+        raise UploadRefused(f"“{name}” does not start like a PDF document.", code="malformed")
+    upload.seek(0)
+    try:
+        data = upload.read()
+        if _more_objects_than_allowed(data):
+            raise _too_complex(name)
+        found = _active_content(PdfReader(io.BytesIO(data), xref_stream_maximum_entries=MAX_OBJECTS), name)
+    except UploadRefused:
+        raise
+    except LimitReachedError:
+        raise _too_complex(name) from None
+    except DependencyError:
+        # pypdf reads AES-encrypted files only with the "cryptography" package, which is not installed.
+        found = "encrypted"
+    except Exception as exc:  # pypdf raises many kinds of error on a hostile file; each means it cannot be read
+        logger.info("PDF refused as unreadable: %s: %r", name, exc)
+        raise UploadRefused(
+            f"“{name}” cannot be read as a PDF: it is damaged or not really a PDF. Save or print it to a new PDF "
+            "and upload that.",
+            code="malformed",
+        ) from None
+    finally:
+        upload.seek(0)
+    if found == "encrypted":
+        raise UploadRefused(
+            f"“{name}” is password-protected or encrypted, so it cannot be checked. Remove the protection (or "
+            "print it to a new PDF) and upload it again.",
+            code="encrypted",
+        )
+    if found:
+        raise UploadRefused(f"“{name}” {_MESSAGES[found]}", code=found)
+
+
+def _active_content(reader, name):
+    """The kind of active content (a key of _MESSAGES) first found in the document, "encrypted", or None."""
+    if reader.is_encrypted and not reader.decrypt(""):
+        return "encrypted"  # only a user password opens it; one that opens without any is read as usual
+    deadline = time.monotonic() + MAX_SECONDS
+    seen = set()
+    for root in _roots(reader):
+        pending = [root]
+        while pending:
+            item = pending.pop()
+            if len(seen) > MAX_OBJECTS or time.monotonic() > deadline:
+                raise _too_complex(name)
+            if isinstance(item, IndirectObject):
+                key = (item.idnum, item.generation)
+                if key in seen:
+                    continue
+                seen.add(key)
+                item = item.get_object()
+                reader.resolved_objects.pop(key[::-1], None)  # each object is looked at once: pypdf need not keep it
+            if isinstance(item, NameObject):
+                kind = _kind(item)
+                if kind:
+                    return kind
+            elif isinstance(item, DictionaryObject):  # streams too: their dictionary, not their data
+                for key, value in item.items():
+                    kind = _kind(key)
+                    if kind:
+                        return kind
+                    pending.append(value)
+            elif isinstance(item, ArrayObject):
+                pending.extend(item)
+    return None
+
+
+def _roots(reader):
+    """First the trailer, so that everything it leads to (an /OpenAction, say) is found early, depth first; then
+    every object of the cross-reference table that nothing led to (their numbers taken then: pypdf adds the
+    objects it repairs as it reads)."""
+    yield reader.trailer
+    for generation, numbers in [(generation, list(numbers)) for generation, numbers in reader.xref.items()]:
+        for number in numbers:
+            yield IndirectObject(number, generation, reader)
+    for number in list(reader.xref_objStm):
+        yield IndirectObject(number, 0, reader)
+
+
+def _more_objects_than_allowed(data):
+    """Counted on the bytes, before pypdf spends time on them: the objects written out ("endobj") and the entries of
+    classic cross-reference tables (pypdf's own limit, set above, bounds cross-reference streams)."""
+    if data.count(b"endobj") > MAX_OBJECTS:
+        return True
+    for count, _ in enumerate(_XREF_ENTRY.finditer(data), start=1):
+        if count > MAX_OBJECTS:
+            return True
+    return False
+
+
+def _too_complex(name):
+    return UploadRefused(
+        f"“{name}” has more objects than a document can reasonably need, or takes too long to check: it may be "
+        "built to overwhelm its reader. Print it to a new PDF and upload that.",
+        code="too_complex",
+    )
+
+
+def _kind(name):
+    if name.startswith("/RichMedia"):
+        return "rich_media"
+    return _FOUND.get(name)
