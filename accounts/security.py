@@ -3,8 +3,10 @@
 import ipaddress
 
 from django.conf import settings
+from django.db import transaction
 
 from accounts.models import SecurityEvent
+from audit.services import record_sealed
 
 
 def client_ip(request):
@@ -28,11 +30,15 @@ def client_ip(request):
 def record(kind, request=None, *, user=None, username="", detail=""):
     if user is None and request is not None and getattr(request, "user", None) and request.user.is_authenticated:
         user = request.user
-    return SecurityEvent.objects.create(
-        kind=kind,
-        user=user if user is not None and user.pk else None,
-        username=(username or (user.get_username() if user is not None else ""))[:150],
-        ip_address=client_ip(request) if request is not None else None,
-        path=(request.path if request is not None else "")[:500],
-        detail=detail[:500],
-    )
+    # The event and its seal in the audit chain are written together, or not at all (the system records it).
+    with transaction.atomic(savepoint=False):
+        event = SecurityEvent.objects.create(
+            kind=kind,
+            user=user if user is not None and user.pk else None,
+            username=(username or (user.get_username() if user is not None else ""))[:150],
+            ip_address=client_ip(request) if request is not None else None,
+            path=(request.path if request is not None else "")[:500],
+            detail=detail[:500],
+        )
+        record_sealed(event, actor=None)
+    return event

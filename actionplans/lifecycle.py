@@ -21,7 +21,7 @@ from django.utils import formats, timezone
 from accounts import access
 from actionplans.models import Action, ProgressUpdate
 from actionplans.rules import Status
-from audit.services import record_changed, record_created, snapshot
+from audit.services import record_changed, record_created, record_sealed, snapshot
 from evidence.models import Evidence, EvidenceDecision
 
 
@@ -240,9 +240,11 @@ def _move_action(name, *, action, actor, seen, target, note, entry, cancellation
         action.status, action.status_changed_at = target, now
         action.cancellation_reason, action.updated_at = cancellation_reason, now
         record_changed(action, actor=actor, before=before)
-    return ProgressUpdate.objects.create(
+    update = ProgressUpdate.objects.create(
         action=action, author=actor, note=entry, status_before=seen, status_after=target
     )
+    record_sealed(update, actor=actor)
+    return update
 
 
 def record_progress(*, action, actor, status, note, seen_status):

@@ -20,9 +20,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ChangeRecord)
 class ChangeRecordAdmin(ReadOnlyAdmin):
-    """The record of changes is never edited, even by administrators."""
+    """The record of changes is never edited, even by administrators. ``sequence`` is the record's place in the
+    chain, as the daily anchor names it."""
 
-    list_display = ["at", "actor", "content_type", "object_repr", "verb"]
+    list_display = ["sequence", "at", "actor", "content_type", "object_repr", "verb"]
     list_filter = ["content_type", "verb"]
     search_fields = ["object_repr", "actor__username"]
     list_select_related = ["actor", "content_type"]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts import access
 from actionplans import lifecycle
 from actionplans.models import Action
-from audit.services import record_created
+from audit.services import record_created, record_sealed
 from evidence import storage
 from evidence.models import Evidence, EvidenceDownload
 
@@ -114,6 +114,10 @@ def evidence_supersede(*, old, actor, description, represents_on, upload=None, n
     return _store_then(write, uploads)
 
 
+@transaction.atomic(savepoint=False)
 def evidence_record_download(*, evidence, user, ip_address=None):
-    """Log one download of the item's file: who, from where, when (shown to administrators in the admin site)."""
-    return EvidenceDownload.objects.create(evidence=evidence, user=user, ip_address=ip_address)
+    """Log one download of the item's file: who, from where, when (shown to administrators in the admin site),
+    sealed in the audit chain."""
+    download = EvidenceDownload.objects.create(evidence=evidence, user=user, ip_address=ip_address)
+    record_sealed(download, actor=user)
+    return download

@@ -27,4 +27,8 @@ def _beat_schedule(sender, **kwargs):
             "task": "dashboard.tasks.take_snapshot",
             "schedule": crontab(hour=settings.SNAPSHOT_HOUR, minute=settings.SNAPSHOT_MINUTE),
         },
+        "anchor-audit-chain": {
+            "task": "audit.tasks.anchor_audit_chain",
+            "schedule": crontab(hour=settings.AUDIT_ANCHOR_HOUR, minute=settings.AUDIT_ANCHOR_MINUTE),
+        },
     }

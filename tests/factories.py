@@ -3,7 +3,9 @@
 import datetime
 import itertools
 
-from accounts.models import Agency, Role, User
+from django.contrib.contenttypes.models import ContentType
+
+from accounts.models import Agency, Role, SecurityEvent, User
 from actionplans.models import Action, ActionPlan, ProgressUpdate
 from actionplans.rules import Status, today
 from audit.models import ChangeRecord
@@ -97,14 +99,23 @@ def action_edit_data(action, **overrides):
 def db_state():
     """Every row a write to reviews, plans or actions could touch, to show that a refused request changed nothing."""
     return {
-        model.__name__: list(model.objects.order_by("pk").values())
-        for model in (
-            Review,
-            Review.themes.through,
-            ActionPlan,
-            Action,
-            Action.themes.through,
-            ProgressUpdate,
-            ChangeRecord,
-        )
+        **{
+            model.__name__: list(model.objects.order_by("pk").values())
+            for model in (
+                Review,
+                Review.themes.through,
+                ActionPlan,
+                Action,
+                Action.themes.through,
+                ProgressUpdate,
+            )
+        },
+        "ChangeRecord": change_records(),
     }
+
+
+def change_records():
+    """Every change record, except the chain's seals of security events: those are the security log's, where a
+    refusal is logged on purpose (accounts.security.record)."""
+    security_log = ContentType.objects.get_for_model(SecurityEvent)
+    return list(ChangeRecord.objects.exclude(content_type=security_log).order_by("pk").values())

@@ -25,10 +25,10 @@ from django.urls import reverse
 
 from accounts.models import User
 from actionplans.models import Action, ActionPlan, ProgressUpdate
-from audit.models import ChangeRecord
 from evidence.models import Evidence, EvidenceDecision, EvidenceDownload
 from reminders.models import ReminderPreference
 from reviews.models import Review, Theme
+from tests import factories
 
 LOGIN, REDIR, SAVED, SIGNED_OUT = "login", "redirect", "saved", "signed out"
 
@@ -98,9 +98,8 @@ def db_state():
             EvidenceDecision,
             EvidenceDownload,
             ReminderPreference,
-            ChangeRecord,
         )
-    }
+    } | {"ChangeRecord": factories.change_records()}
 
 
 def assert_post_outcome(response, expected, before):

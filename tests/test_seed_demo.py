@@ -78,3 +78,11 @@ def test_if_empty_leaves_an_existing_database_alone(demo_allowed, world):
     call_command("seed_demo", "--if-empty", stdout=out)
     assert "not loaded" in out.getvalue()
     assert not User.objects.filter(username="socialcare").exists()
+
+
+def test_the_demo_leaves_an_audit_chain_that_verifies(demo_allowed):
+    seed()
+    seed()
+    out = io.StringIO()
+    call_command("verify_audit_chain", stdout=out)
+    assert "Audit chain intact" in out.getvalue()

@@ -13,6 +13,7 @@ from accounts.models import Agency, Role, User
 from accounts.validators import DEMO_PASSWORD
 from actionplans import lifecycle, rules
 from actionplans.models import Action, ActionPlan, ProgressUpdate
+from audit.services import record_created, record_sealed
 from dashboard import services as dashboard_services
 from evidence import services as evidence_services
 from evidence import uploads
@@ -158,6 +159,8 @@ class Command(BaseCommand):
         })
         action.themes.set([themes[key] for key in data["themes"]])
         if created:
+            # In the audit chain as the action pages would put it: verify_audit_chain checks every action's status.
+            record_created(action, actor=author)
             data = {**data, "updates": data.get("updates") or self.story(data)}
             self.new_actions.append((action, data))
             for i, update in enumerate(data["updates"]):
@@ -191,6 +194,8 @@ class Command(BaseCommand):
         # Notes are the story's own words (the lifecycle prefixes cancellations and sign-offs).
         moment = self.moment(days_ago, i)
         ProgressUpdate.objects.filter(pk=entry.pk).update(created_at=moment, note=note)
+        entry.created_at, entry.note = moment, note
+        record_sealed(entry, actor=None)  # the entry as dated here is the one the audit chain must match
         if before != after:
             Action.objects.filter(pk=action.pk).update(status_changed_at=moment)
         self.created += 1
@@ -269,7 +274,9 @@ class Command(BaseCommand):
             decision = lifecycle.decide(
                 evidence=item, actor=users["consultant"], accept=outcome == "accepted", note=decision_note, notify=False
             )
-            EvidenceDecision.objects.filter(pk=decision.pk).update(decided_at=self.moment(days_ago, 1))
+            decision.decided_at = self.moment(days_ago, 1)
+            EvidenceDecision.objects.filter(pk=decision.pk).update(decided_at=decision.decided_at)
+            record_sealed(decision, actor=None)  # the decision as dated here is the one the audit chain must match
         if "withdrawn" in data:
             days_ago, reason = data["withdrawn"]
             lifecycle.withdraw_evidence(evidence=item, actor=submitter, reason=reason, seen_status=item.status)
