@@ -6,7 +6,9 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.urls import reverse
+from django.urls import get_resolver, reverse
+from django.utils.cache import patch_cache_control
+from django.utils.log import log_response
 
 from accounts import security, two_factor
 from accounts.models import SecurityEvent
@@ -38,8 +40,25 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
+class NoStoreMiddleware:
+    """Every page, export and download answers ``Cache-Control: no-store, private``: nothing this application
+    serves may be kept by a browser or a shared cache. Static files (WhiteNoise, earlier in MIDDLEWARE) keep
+    their own long caching: they hold no data."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
 class AccessRefusalLogMiddleware:
-    """Records every 403 and 404 a signed-in user meets: refusals to see or change an object."""
+    """Records every 403 and 404 a signed-in user meets: refusals to see or change an object.
+
+    A 403 is answered here, with the project's 403 page, and logged as one line saying who was refused what
+    (Django would log it with the exception's traceback)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -48,10 +67,21 @@ class AccessRefusalLogMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, (PermissionDenied, Http404)) and request.user.is_authenticated:
-            status = 403 if isinstance(exception, PermissionDenied) else 404
+        if not isinstance(exception, (PermissionDenied, Http404)):
+            return None
+        status = 403 if isinstance(exception, PermissionDenied) else 404
+        user = request.user
+        if user.is_authenticated:
             security.record(SecurityEvent.Kind.ACCESS_REFUSED, request, detail=f"{status} {request.method}")
-        return None
+        if status == 404:
+            return None  # Django logs a 404 as one line already
+        response = get_resolver().resolve_error_handler(403)(request, exception)
+        who = f"{user.get_username()} ({user.role})" if user.is_authenticated else "anonymous"
+        log_response(
+            "Forbidden: %s %s refused to %s from %s", request.method, request.path, who,
+            security.client_ip(request) or "unknown address", response=response, request=request,
+        )
+        return response
 
 
 class SecondFactorMiddleware:

@@ -1,6 +1,7 @@
 """Sign-in events become security records. (Logging only: no business rules live in signals.)"""
 
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.utils import timezone
@@ -31,4 +32,10 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
 
 @receiver(user_locked_out)
 def _locked_out(sender, request, username=None, ip_address=None, **kwargs):
-    security.record(SecurityEvent.Kind.LOCKED_OUT, request, username=username or "")
+    # django-axes locks the pair of account and address (LOGIN_FAILURE_LIMIT); the address limit is logged by
+    # accounts.views.login. Each refused attempt during the lock is logged too.
+    security.record(
+        SecurityEvent.Kind.LOCKED_OUT, request, username=username or "",
+        detail=f"account and address: {settings.AXES_FAILURE_LIMIT} or more wrong passwords for this account "
+        "from this address",
+    )

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -8,16 +9,28 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import security, two_factor
+from accounts import security, tasks, throttle, two_factor
 from accounts.forms import CrispyPasswordChangeForm, LoginForm, ResetRequestForm, SetNewPasswordForm, TokenForm
 from accounts.models import SecurityEvent
 
 
 @login_not_required
 def login(request):
+    if request.method == "POST" and throttle.address_locked(request):
+        security.record(
+            SecurityEvent.Kind.LOCKED_OUT, request, username=request.POST.get("username", ""),
+            detail=f"address: {settings.LOGIN_ADDRESS_FAILURE_LIMIT} or more wrong passwords from this address",
+        )
+        return locked_out(request)
     return auth_views.LoginView.as_view(
         template_name="accounts/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
     )(request)
+
+
+def locked_out(request, response=None, credentials=None):
+    """The answer to a sign-in while locked out (django-axes' AXES_LOCKOUT_CALLABLE, and the address limit)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "accounts/locked_out.html", {"cooloff_minutes": minutes}, status=429)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -34,17 +47,33 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Always answers the same way, whether or not the address belongs to an account."""
+    """Always answers the same way, and in the same time, whether or not the address belongs to an account:
+    the request never looks the address up; a Celery task does, after the commit, and sends the e-mail.
+
+    At most PASSWORD_RESET_LIMIT requests an hour from one address (then 429), and at most that many reset
+    e-mails an hour to one address (further requests are logged but send nothing, answered the same way)."""
 
     template_name = "accounts/password_reset.html"
     form_class = ResetRequestForm
-    email_template_name = "accounts/password_reset_email.txt"
-    subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_sent")
 
     def form_valid(self, form):
-        security.record(SecurityEvent.Kind.PASSWORD_RESET_REQUESTED, self.request)
-        return super().form_valid(form)
+        email = form.cleaned_data["email"]
+        if throttle.reset_refused_for_address(self.request):
+            refusal = "refused: too many requests from this address"
+        elif throttle.reset_refused_for_account(email):
+            refusal = "not sent: too many reset e-mails to this address within the hour"
+        else:
+            refusal = ""
+        security.record(
+            SecurityEvent.Kind.PASSWORD_RESET_REQUESTED, self.request,
+            username=throttle.reset_account_key(email), detail=refusal,
+        )
+        if refusal.startswith("refused"):
+            return render(self.request, "accounts/password_reset_throttled.html", status=429)
+        if not refusal:
+            tasks.send_password_reset.delay_on_commit(email)
+        return redirect(self.success_url)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -97,6 +97,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="scrsystem-load-"))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "scrsystem.settings", "DATABASE_URL": database_url,
            "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "127.0.0.1",
+           "AUDIT_CHAIN_KEY": secrets.token_urlsafe(60),
            "SECURE_SSL_REDIRECT": "false", "SECURE_COOKIES": "false", "VAR_DIR": str(work / "var"),
            "SECOND_FACTOR_ROLES": "", "CELERY_TASK_ALWAYS_EAGER": "true",
            "EMAIL_URL": "smtp://127.0.0.1:9/"}

@@ -22,22 +22,51 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env.get_bool("DEBUG", True)
 
 
-def _secret_key():
-    configured = env.get_str("SECRET_KEY")
+def _key(name, file_name, why=""):
+    """The key in the environment variable ``name``: required when DEBUG is off (``why`` ends the message)."""
+    configured = env.get_str(name)
     if configured:
         return configured
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    # Development only: a random key kept under var/ so sessions survive restarts.
-    key_file = VAR_DIR / "secret_key"
+        raise ImproperlyConfigured(f"{name} must be set when DEBUG is off{why}.")
+    # Development only: a random key kept under var/ so that it survives restarts.
+    key_file = VAR_DIR / file_name
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+SECRET_KEY = _key("SECRET_KEY", "secret_key")
+# The key of the audit chain's HMACs (audit.chain; README "Security and trust"). Its own key, not SECRET_KEY: the
+# two are kept and rotated apart, and whoever can change the database without it cannot re-forge the chain.
+AUDIT_CHAIN_KEY = _key(
+    "AUDIT_CHAIN_KEY",
+    "audit_chain_key",
+    ": it keys the audit chain (50 random characters, e.g. from "
+    "python -c 'import secrets; print(secrets.token_urlsafe(50))'), kept apart from SECRET_KEY and the backups",
+)
+if len(AUDIT_CHAIN_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_CHAIN_KEY is too short: use at least 32 random characters.")
+if AUDIT_CHAIN_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("AUDIT_CHAIN_KEY must not be the same as SECRET_KEY: give the audit chain its own key.")
+
+
+def _allowed_hosts():
+    hosts = env.get_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+    if not DEBUG and not hosts:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS must be set when DEBUG is off: the host names this site answers to, comma-separated "
+            "(e.g. ALLOWED_HOSTS=scr.example.org)."
+        )
+    if not DEBUG and "*" in hosts:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS=* is refused when DEBUG is off: name the hosts this site answers to (e.g. scr.example.org)."
+        )
+    return hosts
+
+
+ALLOWED_HOSTS = _allowed_hosts()
 CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -65,8 +94,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, before anything reads a body: 413 for a body over the limit, 408 for one that is too slow to arrive.
+    "evidence.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "accounts.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,7 +139,9 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # IMMEDIATE: a transaction takes SQLite's write lock when it begins, so two people saving at once queue
+    # (up to the timeout) instead of one failing with "database is locked" when its read turns into a write.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -163,6 +197,11 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 EVIDENCE_MAX_UPLOAD_MB = env.get_int("EVIDENCE_MAX_UPLOAD_MB", 25, minimum=1, maximum=1024)
 EVIDENCE_MAX_UNPACKED_MB = env.get_int("EVIDENCE_MAX_UNPACKED_MB", 200, minimum=1, maximum=4096)
 EVIDENCE_MAX_ARCHIVE_MEMBERS = env.get_int("EVIDENCE_MAX_ARCHIVE_MEMBERS", 2000, minimum=10, maximum=100000)
+# How deep documents may be embedded in documents (a workbook in a Word file is 1); each is checked like the file.
+EVIDENCE_MAX_NESTING_DEPTH = env.get_int("EVIDENCE_MAX_NESTING_DEPTH", 3, minimum=0, maximum=10)
+# A request body still arriving after this long is answered 408 (evidence.middleware); keep it below gunicorn's
+# --timeout (30 s by default), which kills a sync worker busy with one request for longer.
+UPLOAD_TIMEOUT_SECONDS = env.get_int("UPLOAD_TIMEOUT_SECONDS", 25, minimum=5, maximum=3600)
 # The size limit is enforced while the request is read (evidence.uploads.SizeLimitUploadHandler), before
 # Django's own handlers keep a file in memory (up to 2.5 MB) or spool it to a private temporary file.
 FILE_UPLOAD_HANDLERS = [
@@ -179,6 +218,12 @@ CLAMAV_SOCKET = env.get_str("CLAMAV_SOCKET", "")
 CLAMAV_HOST = env.get_str("CLAMAV_HOST", "")
 CLAMAV_PORT = env.get_int("CLAMAV_PORT", 3310, minimum=1, maximum=65535)
 CLAMAV_TIMEOUT = env.get_int("CLAMAV_TIMEOUT", 30, minimum=1, maximum=600)
+# "auto": scan when ClamAV is configured, and `check --deploy` warns in production when it is not (evidence.W001);
+# "clamav": scanning is required, so ClamAV not configured is an error (evidence.E001); "off": the operator has
+# decided not to scan, so nothing is scanned and nothing warns.
+EVIDENCE_SCANNING = env.get_str("EVIDENCE_SCANNING", "auto").lower()
+if EVIDENCE_SCANNING not in {"auto", "clamav", "off"}:
+    raise ImproperlyConfigured(f"EVIDENCE_SCANNING={EVIDENCE_SCANNING!r} must be auto, clamav or off.")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -211,18 +256,26 @@ SESSION_IDLE_MINUTES = env.get_int("SESSION_IDLE_MINUTES", 30, minimum=1, maximu
 SESSION_MAX_HOURS = env.get_int("SESSION_MAX_HOURS", 12, minimum=1, maximum=24 * 7)
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 
-# Brute force: LOGIN_FAILURE_LIMIT failures for one account, or from one address, mean 429 responses
-# for LOGIN_COOLOFF_MINUTES (django-axes). X-Forwarded-For counts only behind TRUSTED_PROXY_COUNT proxies.
+# Brute force (README "Security and trust", the sign-in and password policy): LOGIN_FAILURE_LIMIT wrong
+# passwords for one account from one address lock that pair (django-axes) for LOGIN_COOLOFF_MINUTES;
+# LOGIN_ADDRESS_FAILURE_LIMIT from one address, whatever the accounts, lock the address (accounts.throttle).
+# A stranger's failures never lock the owner out from their own address, and a successful sign-in clears only
+# its own pair's failures.
+# X-Forwarded-For counts only behind TRUSTED_PROXY_COUNT proxies.
 TRUSTED_PROXY_COUNT = env.get_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
 if TRUSTED_PROXY_COUNT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 AXES_FAILURE_LIMIT = env.get_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.get_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1, maximum=24 * 60))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+LOGIN_ADDRESS_FAILURE_LIMIT = env.get_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30, minimum=1, maximum=10000)
+if LOGIN_ADDRESS_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured("LOGIN_ADDRESS_FAILURE_LIMIT must be at least LOGIN_FAILURE_LIMIT.")
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
-AXES_HTTP_RESPONSE_CODE = 429
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True  # only the failures of the pair that signed in
+# Password reset: at most PASSWORD_RESET_LIMIT requests an hour from one address, and as many e-mails to one.
+PASSWORD_RESET_LIMIT = env.get_int("PASSWORD_RESET_LIMIT", 3, minimum=1, maximum=100)
 AXES_VERBOSE = False
 
 # Two-factor sign-in (authenticator app). Roles that must use it unless an administrator sets a rule
@@ -295,6 +348,10 @@ DASHBOARD_TREND_DAYS = env.get_int("DASHBOARD_TREND_DAYS", 182, minimum=14, maxi
 SNAPSHOT_HOUR = env.get_int("SNAPSHOT_HOUR", 23, minimum=0, maximum=23)
 SNAPSHOT_MINUTE = env.get_int("SNAPSHOT_MINUTE", 45, minimum=0, maximum=59)
 REPORT_SINCE_DAYS = env.get_int("REPORT_SINCE_DAYS", 30, minimum=1, maximum=3660)
+
+# When Celery beat anchors the audit chain: its head logged and e-mailed to the administrators (audit.anchors).
+AUDIT_ANCHOR_HOUR = env.get_int("AUDIT_ANCHOR_HOUR", 6, minimum=0, maximum=23)
+AUDIT_ANCHOR_MINUTE = env.get_int("AUDIT_ANCHOR_MINUTE", 30, minimum=0, maximum=59)
 
 LOGGING = {
     "version": 1,

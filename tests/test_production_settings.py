@@ -1,10 +1,11 @@
 """Production mode passes Django's deployment checks, and every response carries the security headers."""
 
 import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.production import production_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -12,9 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_production_mode_passes_check_deploy_with_no_warnings(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
     env.update(
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(60),
-        ALLOWED_HOSTS="scr.example.org",
+        **production_env(EVIDENCE_SCANNING="off"),  # said explicitly, as an operator without ClamAV must
         VAR_DIR=str(tmp_path),
         DJANGO_SETTINGS_MODULE="scrsystem.settings",
     )
@@ -58,8 +57,8 @@ for secure in (True, False):
 
 def _hsts(tmp_path, **variables):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "DATABASE_URL", "PYTEST"))}
-    env.update(DJANGO_SETTINGS_MODULE="scrsystem.settings", VAR_DIR=str(tmp_path), ALLOWED_HOSTS="testserver",
-               **variables)
+    env.update({"DJANGO_SETTINGS_MODULE": "scrsystem.settings", "VAR_DIR": str(tmp_path), "ALLOWED_HOSTS": "testserver",
+                **variables})
     result = subprocess.run([sys.executable, "-c", ASK_FOR_HSTS], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -68,7 +67,7 @@ def _hsts(tmp_path, **variables):
 
 def test_production_settings_send_hsts_for_a_year_over_https(tmp_path):
     # Nothing about HSTS is in the environment: these are the production defaults of scrsystem.settings.
-    lines = _hsts(tmp_path, DEBUG="false", SECRET_KEY=secrets.token_urlsafe(60))
+    lines = _hsts(tmp_path, **production_env(ALLOWED_HOSTS="testserver"))
     assert lines == [
         "31536000 True True",
         "200 max-age=31536000; includeSubDomains; preload",
@@ -82,7 +81,7 @@ def test_development_settings_send_no_hsts(tmp_path):
 
 
 def test_hsts_can_be_shortened_from_the_environment_for_a_first_deployment(tmp_path):
-    lines = _hsts(tmp_path, DEBUG="false", SECRET_KEY=secrets.token_urlsafe(60), SECURE_HSTS_SECONDS="300",
+    lines = _hsts(tmp_path, **production_env(ALLOWED_HOSTS="testserver"), SECURE_HSTS_SECONDS="300",
                   SECURE_HSTS_PRELOAD="false")
     assert lines == ["300 True False", "200 max-age=300; includeSubDomains", "200 none"]
 

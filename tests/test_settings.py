@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.production import production_env
+
 ROOT = Path(__file__).resolve().parent.parent
 PRINT_SETTINGS = (
     "import django; django.setup(); from django.conf import settings as s; "
@@ -15,7 +17,9 @@ PRINT_SETTINGS = (
 
 
 def start(tmp_path, **variables):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "ALLOWED_HOSTS"}
+    }
     env.update({"DJANGO_SETTINGS_MODULE": "scrsystem.settings", "VAR_DIR": str(tmp_path / "var"), **variables})
     return subprocess.run(
         [sys.executable, "-c", PRINT_SETTINGS], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
@@ -71,8 +75,23 @@ def test_bad_values_stop_start_up_with_a_message(tmp_path, variables, message):
     assert message in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("hosts", "message"),
+    [
+        (None, "ALLOWED_HOSTS must be set when DEBUG is off"),
+        ("*", "ALLOWED_HOSTS=* is refused when DEBUG is off"),
+        ("scr.example.org,*", "ALLOWED_HOSTS=* is refused when DEBUG is off"),
+    ],
+)
+def test_production_mode_needs_named_allowed_hosts(tmp_path, hosts, message):
+    variables = production_env(ALLOWED_HOSTS=hosts or "")
+    result = start(tmp_path, **variables)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
 def test_production_mode_starts_with_a_secret_key(tmp_path):
-    result = start(tmp_path, DEBUG="false", SECRET_KEY="x" * 60)
+    result = start(tmp_path, **production_env())
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-1] == "False"
     assert not (tmp_path / "var" / "secret_key").exists()

@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, SecondFactorRule, SecurityEvent
 from tests import factories
+from tests.production import production_env
 
 LOGIN = "/accounts/login/"
 
@@ -98,8 +99,7 @@ def test_an_administrator_rule_can_also_lift_the_default(client, world, required
 
 
 def test_production_defaults_require_it_for_admins_consultants_and_the_chair(tmp_path):
-    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "x" * 60, "VAR_DIR": str(tmp_path),
-           "DJANGO_SETTINGS_MODULE": "scrsystem.settings"}
+    env = {**os.environ, **production_env(), "VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "scrsystem.settings"}
     code = "import django; django.setup(); from django.conf import settings as s; print(sorted(s.SECOND_FACTOR_ROLES))"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "['admin', 'chair', 'consultant']", out.stderr

@@ -66,6 +66,7 @@ def server_env(tmp_path_factory):
         ALLOW_DEMO_DATA="true",
         CELERY_TASK_ALWAYS_EAGER="true",
         LOGIN_FAILURE_LIMIT="50",
+        LOGIN_ADDRESS_FAILURE_LIMIT="500",
     )
     return env
 

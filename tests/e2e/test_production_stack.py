@@ -8,7 +8,6 @@ Needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL), as .ci/run provides; skip
 import http.client
 import os
 import re
-import secrets
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import pytest
 
 from reminders.smtp_sink import SmtpSink, free_port
 from tests.e2e.conftest import create_database
+from tests.production import production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -40,9 +40,7 @@ def stack_env(tmp_path):
     env.update(
         PATH=f"{BIN}:{env.get('PATH', '')}",
         DJANGO_SETTINGS_MODULE="scrsystem.settings",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(60),
-        ALLOWED_HOSTS="127.0.0.1",
+        **production_env(ALLOWED_HOSTS="127.0.0.1"),
         SECURE_SSL_REDIRECT="false",  # no TLS proxy in front of it here
         ALLOW_DEMO_DATA="true",
         DATABASE_URL=create_database("stack"),
