@@ -21,16 +21,18 @@ def login(request):
             SecurityEvent.Kind.LOCKED_OUT, request, username=request.POST.get("username", ""),
             detail=f"address: {settings.LOGIN_ADDRESS_FAILURE_LIMIT} or more wrong passwords from this address",
         )
-        return locked_out(request)
+        return locked_out(request, scope="address")
     return auth_views.LoginView.as_view(
         template_name="accounts/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
     )(request)
 
 
-def locked_out(request, response=None, credentials=None):
-    """The answer to a sign-in while locked out (django-axes' AXES_LOCKOUT_CALLABLE, and the address limit)."""
+def locked_out(request, response=None, credentials=None, *, scope="account"):
+    """The answer to a sign-in while locked out: django-axes' AXES_LOCKOUT_CALLABLE for the pair of account and
+    address (``scope`` "account"), and the address limit ("address")."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "accounts/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+    context = {"cooloff_minutes": minutes, "scope": scope}
+    return render(request, "accounts/locked_out.html", context, status=429)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
