@@ -1,5 +1,6 @@
-"""Limits on request bodies, first in MIDDLEWARE, so that they act before anything reads a body (README, "Evidence
-and file safety"). Evidence uploads are the only large bodies the application takes.
+"""Limits on request bodies, early in MIDDLEWARE (after SecurityMiddleware, which reads no body), so that they act
+before anything reads a body (README, "Evidence and file safety"). Evidence uploads are the only large bodies the
+application takes.
 
 - A body declared (Content-Length) larger than a whole evidence submission (EvidenceForm.max_files files at
   EVIDENCE_MAX_UPLOAD_MB, and 1 MB for the other fields) is answered 413 without reading any of it.

@@ -94,9 +94,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, before anything reads a body: 413 for a body over the limit, 408 for one that is too slow to arrive.
-    "evidence.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a body (SecurityMiddleware does not, and gives the answers their headers): 413 for a
+    # body over the limit, 408 for one that is too slow to arrive.
+    "evidence.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
