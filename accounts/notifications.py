@@ -8,14 +8,12 @@ from accounts.forms import ResetRequestForm
 
 
 def send_password_reset(email):
-    """E-mail a reset link to each active account with this address that has a usable password; links are
-    built from SITE_URL, never from a request's Host header. Returns how many e-mails were sent."""
+    """E-mail a reset link to each active account with this address that has a usable password (Django's
+    PasswordResetForm finds them; none, and nothing is sent). Links are built from SITE_URL, never from a
+    request's Host header."""
     form = ResetRequestForm(data={"email": email})
     if not form.is_valid():
-        return 0
-    recipients = list(form.get_users(form.cleaned_data["email"]))
-    if not recipients:
-        return 0
+        return
     site = urllib.parse.urlsplit(settings.SITE_URL)
     form.save(
         domain_override=site.netloc,
@@ -24,4 +22,3 @@ def send_password_reset(email):
         email_template_name="accounts/password_reset_email.txt",
         extra_email_context={"site_url": settings.SITE_URL},
     )
-    return len(recipients)
