@@ -7,7 +7,7 @@ from accounts import access
 from accounts.access import visible_plans
 from accounts.models import Agency, Role, User
 from actionplans import rules
-from actionplans.models import Action
+from actionplans.models import Action, TargetDateChange
 from reviews.models import Review, Theme
 
 
@@ -45,6 +45,18 @@ class ActionFilter(django_filters.FilterSet):
         label="Evidence",
         empty_label="With or without evidence",
     )
+    slipped = django_filters.ChoiceFilter(
+        choices=[("yes", "Target date slipped (later than the original)")],
+        method="filter_slipped",
+        label="Target date",
+        empty_label="Slipped or not",
+    )
+    date_change = django_filters.ChoiceFilter(
+        choices=[("pending", "A new target date waiting for approval")],
+        method="filter_date_change",
+        label="Date changes",
+        empty_label="With or without",
+    )
     ordering = django_filters.OrderingFilter(
         fields=[("target_date", "target_date"), ("plan__review__reference", "review")],
         field_labels={"target_date": "Target date", "plan__review__reference": "Review reference"},
@@ -76,7 +88,11 @@ class ActionFilter(django_filters.FilterSet):
                 Column("state", css_class="col-md-3"),
                 Column("ordering", css_class="col-md-3"),
             ),
-            Row(Column("evidence", css_class="col-md-3")),
+            Row(
+                Column("evidence", css_class="col-md-3"),
+                Column("slipped", css_class="col-md-3"),
+                Column("date_change", css_class="col-md-3"),
+            ),
         )
         helper.add_input(Submit("", "Apply filters"))
 
@@ -104,6 +120,13 @@ class ActionFilter(django_filters.FilterSet):
         # The actions behind the dashboard's "evidence awaiting audit": submitted items this user may see.
         awaiting = access.visible_evidence(self.request.user).filter(status="submitted").values("action_id")
         return queryset.filter(pk__in=awaiting)
+
+    def filter_slipped(self, queryset, name, value):
+        return queryset.filter(rules.slipped_q())
+
+    def filter_date_change(self, queryset, name, value):
+        pending = TargetDateChange.objects.filter(status=TargetDateChange.Status.PENDING).values("action_id")
+        return queryset.filter(pk__in=pending)
 
     def filter_state(self, queryset, name, value):
         # The sets behind the dashboard's percentages: its denominator (counted) and completion's numerator (done).

@@ -102,6 +102,10 @@ class Action(models.Model):
         help_text="A user of the lead agency. May be left empty.",
     )
     target_date = models.DateField()
+    #: The target date the action was created with; target_date is the current one. Moves go through
+    #: actionplans.dates, each a TargetDateChange with its reason, counted in target_date_moves.
+    original_target_date = models.DateField("original target date", editable=False)
+    target_date_moves = models.PositiveIntegerField("times the target date moved", default=0, editable=False)
     success_measure = models.TextField(
         "success measure",
         help_text="How we will know it worked.",
@@ -165,6 +169,17 @@ class Action(models.Model):
     def get_absolute_url(self):
         return reverse("actionplans:action_detail", args=[self.pk])
 
+    def save(self, *args, **kwargs):
+        # A new action starts on its original date (rows written with bulk_create must set it themselves).
+        if self.original_target_date is None:
+            self.original_target_date = self.target_date
+        super().save(*args, **kwargs)
+
+    @property
+    def target_date_slipped(self):
+        """Is the current target date later than the one the action was created with?"""
+        return rules.has_slipped(self.target_date, self.original_target_date)
+
     def clean(self):
         errors = {}
         plan = self.plan if self.plan_id else None
@@ -210,3 +225,58 @@ class ProgressUpdate(models.Model):
     @property
     def changed_status(self):
         return self.status_before != self.status_after
+
+
+class TargetDateChange(models.Model):
+    """A move of an action's target date, with its reason (README, "Honest target dates"). A member moves the
+    date directly (the change is approved as it is made); a user of the lead agency requests it, and a member
+    approves or refuses the request. At most one request per action waits for a decision."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="date_changes")
+    old_date = models.DateField("target date before")
+    new_date = models.DateField("new target date")
+    reason = models.TextField(max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)])
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(
+        "note on the decision", blank=True, max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)]
+    )
+
+    AUDITED_FIELDS = ["old_date", "new_date", "reason", "status", "decided_by", "decision_note"]
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action"],
+                condition=models.Q(status="pending"),
+                name="one_pending_date_change_per_action",
+                violation_error_message="A change of this action's target date is already waiting for approval.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(old_date=models.F("new_date")),
+                name="date_change_moves_the_date",
+                violation_error_message="The new target date is the same as the current one.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reason=""),
+                name="date_change_has_reason",
+                violation_error_message="Give a reason for changing the target date.",
+            ),
+            *text.length_checks("targetdatechange", reason=text.TEXT, decision_note=text.TEXT),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self):
+        return f"Target date of {self.action}: {self.old_date:%d/%m/%Y} → {self.new_date:%d/%m/%Y}"

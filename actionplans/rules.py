@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Case, Count, Q, Value, When
+from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 
 #: An open action due within this many days (today included) is Amber.
@@ -76,6 +76,11 @@ def brag(status, target_date, on=None):
     return Brag.GREEN
 
 
+def has_slipped(target_date, original_target_date):
+    """An action's date has slipped when its current target date is later than the one it was created with."""
+    return target_date > original_target_date
+
+
 def percentage(numerator, denominator):
     """A whole-number percentage, rounded half up as a spreadsheet does (5 of 8 is 62.5%, shown as 63%), or None
     when there is nothing to measure. Exact: integers, not floats, so 62.5 is never 62.4999…"""
@@ -102,6 +107,11 @@ def due_soon_q(on=None, prefix=""):
             f"{prefix}target_date__lte": on + datetime.timedelta(days=DUE_SOON_DAYS),
         }
     )
+
+
+def slipped_q(prefix=""):
+    """The actions whose target date has slipped (has_slipped)."""
+    return Q(**{f"{prefix}target_date__gt": F(f"{prefix}original_target_date")})
 
 
 def counted_q(prefix=""):

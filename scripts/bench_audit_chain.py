@@ -54,7 +54,8 @@ def build(actions, events):
     statuses = list(Status)
     Action.objects.bulk_create(
         (Action(plan=plans[i // ACTIONS_PER_PLAN], reference=str(i), recommendation="Bench.", description="Bench.",
-                lead_agency=agency, target_date=datetime.date(2027, 1, 1), success_measure="Bench.",
+                lead_agency=agency, target_date=datetime.date(2027, 1, 1),
+                original_target_date=datetime.date(2027, 1, 1), success_measure="Bench.",
                 status=statuses[i % len(statuses)],
                 cancellation_reason="Bench." if statuses[i % len(statuses)] == Status.CANCELLED else "")
          for i in range(actions)),

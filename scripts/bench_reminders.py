@@ -92,6 +92,7 @@ def build(actions, overdue, recipients):
             Action(plan=plans[i % n_plans], reference=f"{i // n_plans + 1}.{i % 7}.{i}", recommendation="Bench.",
                    description=f"Benchmark action {i}: deliver the training and audit it.", lead_agency=lead,
                    responsible_officer=officer, target_date=DAY + datetime.timedelta(days=offset),
+                   original_target_date=DAY + datetime.timedelta(days=offset),
                    success_measure="Bench.", status=status,
                    cancellation_reason="Bench." if status == Status.CANCELLED else "")
         )

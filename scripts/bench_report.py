@@ -59,6 +59,7 @@ def add_review_of_long_words(actions, word):
             description=chr(ord("a") + n % 26) * word, success_measure="A measure.",
             status=Status.VERIFIED if n % 2 else Status.NOT_STARTED, status_changed_at=timezone.now(),
             target_date=today() - datetime.timedelta(days=10 + n),
+            original_target_date=today() - datetime.timedelta(days=10 + n),
         )
         for n in range(actions)
     )

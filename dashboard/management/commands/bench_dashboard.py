@@ -92,11 +92,12 @@ class Command(BaseCommand):
             plan = plans[rng.randrange(len(plans))]
             lead = plan.agency if plan.agency_id else agencies[rng.randrange(len(agencies))]
             status = rng.choices(statuses, weights)[0]
+            target = today + datetime.timedelta(days=rng.randint(-200, 200))
             actions.append(Action(
                 plan=plan, reference=f"{i}", recommendation="Agencies should assess male partners.",
                 description=f"Deliver training step {i}", lead_agency=lead,
                 responsible_officer=users[lead.pk] if i % 3 else None,
-                target_date=today + datetime.timedelta(days=rng.randint(-200, 200)),
+                target_date=target, original_target_date=target,
                 success_measure="Audit shows it worked.", status=status,
                 cancellation_reason="Superseded." if status == rules.Status.CANCELLED else "",
                 status_changed_at=timezone.now() - datetime.timedelta(days=rng.randint(0, 120)),
