@@ -8,7 +8,7 @@ export PIP_CONSTRAINT := $(CURDIR)/build-constraints.txt
 export PIP_BUILD_CONSTRAINT := $(CURDIR)/build-constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install migrate demo check clean bench bench-reminders bench-load
+.PHONY: run test install install-dev migrate demo check clean bench bench-reminders bench-load
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -18,7 +18,14 @@ $(VENV)/.installed: requirements.txt build-constraints.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
+# The development list (tests, benchmarks, lint) on top of the runtime one; `make run` never needs it.
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
 install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
 
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
@@ -30,20 +37,20 @@ run: demo
 	@echo "scrsystem on http://127.0.0.1:$(PORT)/ (demo accounts in README.md, password demo-password)"
 	BIN=$(BIN) PORT=$(PORT) scripts/run-dev
 
-test: install
+test: install-dev
 	$(BIN)/python -m pytest
 
-check: install
+check: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Not a test: gunicorn on PostgreSQL with the large data set under 20 signed-in locust users (README, "Load").
-bench-load: install
+bench-load: install-dev
 	$(BIN)/python scripts/bench_load.py $(BENCH_ARGS)
 
 # Not a test: times the reminder job on a large data set in the configured (throwaway!) database.
-bench-reminders: migrate
+bench-reminders: migrate install-dev
 	$(BIN)/python scripts/bench_reminders.py $(BENCH_ARGS)
 
 # Not a test: builds a large data set in a throwaway test database beside the configured one and times the

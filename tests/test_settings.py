@@ -95,3 +95,23 @@ def test_production_mode_starts_with_a_secret_key(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-1] == "False"
     assert not (tmp_path / "var" / "secret_key").exists()
+
+
+PRINT_SITE_URL = "import django; django.setup(); from django.conf import settings as s; print(s.SITE_URL)"
+
+
+def site_url(tmp_path, **variables):
+    env = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "PORT"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "scrsystem.settings", "VAR_DIR": str(tmp_path / "var"), **variables})
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_SITE_URL], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_e_mailed_links_follow_the_port_make_run_serves_on(tmp_path):
+    assert site_url(tmp_path) == "http://127.0.0.1:8000"
+    assert site_url(tmp_path, PORT="8899") == "http://127.0.0.1:8899"
+    # An address set for the site wins over the port.
+    assert site_url(tmp_path, PORT="8899", SITE_URL="https://scr.example.org") == "https://scr.example.org"
