@@ -1,8 +1,8 @@
 """The one path by which views decide who may see and change what (DOMAIN.md, "Who may see and change what").
 
-Views call ``get_review``, ``get_plan``, ``get_action`` or ``get_evidence`` with what they need to do. An object
-the user may not see at all is a 404, so its existence is not revealed; an object the user may see but not change
-is a 403. Each ``get_*`` handles a fixed set of needs and raises ``ValueError`` for any other, so a view can never
+Views call ``get_review``, ``get_plan``, ``get_action``, ``get_evidence`` or ``get_date_change`` with what they
+need to do. An object the user may not see at all is a 404, so its existence is not revealed; an object the user
+may see but not change is a 403. Each ``get_*`` handles a fixed set of needs and raises ``ValueError`` for any other, so a view can never
 ask for a check that is not made. Lists and counts start from ``visible_plans``, ``visible_actions``,
 ``visible_evidence`` and ``visible_reminder_items``.
 
@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from accounts.models import Role
-from actionplans.models import Action, ActionPlan
+from actionplans.models import Action, ActionPlan, TargetDateChange
 from evidence.models import Evidence
 from reminders.models import ReminderItem
 from reviews.models import Review
@@ -29,6 +29,8 @@ class Need(enum.Enum):
     SUBMIT_EVIDENCE = "submit_evidence"  # add evidence to an action (its lead agency's users)
     VERIFY = "verify"  # sign an action off as verified, or withdraw that (the consultant)
     DECIDE = "decide"  # accept or reject an evidence item (the consultant)
+    TARGET_DATE = "target_date"  # move an action's target date (members) or ask for a new one (its lead agency)
+    WITHDRAW = "withdraw"  # withdraw a request for a new target date (the agency that asked)
 
 
 def _handles(get, need, needs):
@@ -76,6 +78,23 @@ def can_record_progress(user, action):
     return _of_lead_agency(user, action)
 
 
+def can_change_target_date(user, action):
+    """Move an action's target date directly, and approve or refuse an agency's request: members only. An agency
+    user never moves a date: they ask (can_request_target_date). actionplans.dates says when."""
+    return _is_editor(user)
+
+
+def can_request_target_date(user, action):
+    """Ask for a new target date: a user of the action's lead agency."""
+    return _of_lead_agency(user, action)
+
+
+def can_withdraw_date_request(user, change):
+    """Withdraw a request for a new target date: a user of the agency that asked for it."""
+    requester = change.requested_by
+    return user.is_active and user.is_agency_user and requester.agency_id == user.agency_id
+
+
 def _of_lead_agency(user, action):
     """A user of the agency that leads this action (User.is_agency_user is the one definition of agency user)."""
     return user.is_active and user.is_agency_user and action.lead_agency_id == user.agency_id
@@ -106,7 +125,9 @@ def get_plan(user, pk, need=Need.VIEW):
 
 
 def get_action(user, pk, need=Need.VIEW):
-    _handles("get_action", need, (Need.VIEW, Need.CHANGE, Need.PROGRESS, Need.SUBMIT_EVIDENCE, Need.VERIFY))
+    _handles(
+        "get_action", need, (Need.VIEW, Need.CHANGE, Need.PROGRESS, Need.SUBMIT_EVIDENCE, Need.VERIFY, Need.TARGET_DATE)
+    )
     try:
         action = Action.objects.select_related(
             "plan__review", "plan__agency", "lead_agency", "responsible_officer"
@@ -123,7 +144,31 @@ def get_action(user, pk, need=Need.VIEW):
         raise PermissionDenied("Only users of the lead agency can submit evidence on this action.")
     if need is Need.VERIFY and not can_verify(user):
         raise PermissionDenied("Only the consultant can sign off an action or withdraw a sign-off.")
+    if need is Need.TARGET_DATE and not (can_change_target_date(user, action) or can_request_target_date(user, action)):
+        raise PermissionDenied(
+            "Only sub-committee members can change a target date, and only the lead agency's users can ask for a "
+            "new one."
+        )
     return action
+
+
+def get_date_change(user, pk, need=Need.VIEW):
+    """A request for a new target date (actionplans.models.TargetDateChange), seen as its action is: CHANGE is
+    approving or refusing it (members), WITHDRAW is taking it back (the agency that asked)."""
+    _handles("get_date_change", need, (Need.VIEW, Need.CHANGE, Need.WITHDRAW))
+    try:
+        change = TargetDateChange.objects.select_related(
+            "action__plan__review", "action__plan__agency", "action__lead_agency", "requested_by__agency", "decided_by"
+        ).get(pk=pk)
+    except (TargetDateChange.DoesNotExist, ValueError):
+        raise Http404("No such request.") from None
+    if not can_view_plan(user, change.action.plan):
+        raise Http404("No such request.")
+    if need is Need.CHANGE and not can_change_target_date(user, change.action):
+        raise PermissionDenied("Only sub-committee members can approve or refuse a new target date.")
+    if need is Need.WITHDRAW and not can_withdraw_date_request(user, change):
+        raise PermissionDenied("Only the agency that asked for this new target date can withdraw the request.")
+    return change
 
 
 # --- Evidence ------------------------------------------------------------------------------------------------

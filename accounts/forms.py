@@ -16,7 +16,16 @@ class LoginForm(AuthenticationForm):
         self.helper = _helper("Sign in")
 
 
-class CrispyPasswordChangeForm(PasswordChangeForm):
+class ChoosesOwnPasswordMixin:
+    """A password the person chooses themselves: whatever an administrator set before no longer has to be
+    replaced (User.must_set_password)."""
+
+    def save(self, commit=True):
+        self.user.must_set_password = False
+        return super().save(commit)
+
+
+class CrispyPasswordChangeForm(ChoosesOwnPasswordMixin, PasswordChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper("Change password")
@@ -28,10 +37,18 @@ class ResetRequestForm(PasswordResetForm):
         self.helper = _helper("Send me a reset link")
 
 
-class SetNewPasswordForm(SetPasswordForm):
+class SetNewPasswordForm(ChoosesOwnPasswordMixin, SetPasswordForm):
+    submit_label = "Set my new password"
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Set my new password")
+        self.helper = _helper(self.submit_label)
+
+
+class ChooseOwnPasswordForm(SetNewPasswordForm):
+    """At the first sign-in after an administrator set the password, and from an invitation."""
+
+    submit_label = "Save my password"
 
 
 class TokenForm(forms.Form):

@@ -103,3 +103,21 @@ class SecondFactorMiddleware:
             if two_factor.is_required(user):
                 return redirect_to_login(request.get_full_path(), login_url=reverse("accounts:two_factor_setup"))
         return self.get_response(request)
+
+
+class OwnPasswordMiddleware:
+    """A signed-in person whose password an administrator set (or who has none) chooses their own before
+    anything else: every page, the admin site included, sends them to do it. Only that page, signing out, the
+    two-factor steps (which come first) and static files are let through."""
+
+    ALLOWED_PREFIXES = ("/accounts/password/set/", "/accounts/logout/", "/accounts/two-factor/", "/static/",
+                        "/healthz/", "/favicon.ico")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.needs_own_password and not request.path.startswith(self.ALLOWED_PREFIXES):
+            return redirect_to_login(request.get_full_path(), login_url=reverse("accounts:password_set"))
+        return self.get_response(request)

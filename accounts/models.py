@@ -39,6 +39,18 @@ class Agency(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def choice_label(self):
+        """How a drop-down names it: the short name first, so that agencies whose full names begin alike
+        ("Northbridge City Council …") differ in the part a narrow box shows."""
+        return self.name if self.short_name == self.name else f"{self.short_name} ({self.name})"
+
+    @staticmethod
+    def label_choices(field):
+        """Make a model choice field name agencies by choice_label, ordered by it."""
+        field.queryset = field.queryset.order_by("short_name")
+        field.label_from_instance = lambda agency: agency.choice_label
+
 
 class Role(models.TextChoices):
     MEMBER = "member", "Sub-committee member"
@@ -61,6 +73,11 @@ class User(AbstractUser):
         help_text="Required for agency users; optional for others (e.g. a member who works for an agency).",
     )
     job_title = models.CharField(max_length=200, blank=True)
+    must_set_password = models.BooleanField(
+        default=False,
+        help_text="Set when an administrator invites the user or sets their password; cleared when they choose "
+        "their own. Until then every page sends them to choose one.",
+    )
 
     objects = UserManager()
 
@@ -101,6 +118,12 @@ class User(AbstractUser):
         return super().has_module_perms(app_label)
 
     @property
+    def needs_own_password(self):
+        """Until they choose a password of their own, every page sends them to choose one
+        (accounts.middleware.OwnPasswordMiddleware)."""
+        return self.must_set_password or not self.has_usable_password()
+
+    @property
     def is_member(self):
         return self.role == Role.MEMBER
 
@@ -135,6 +158,8 @@ class SecurityEvent(models.Model):
         ACCESS_REFUSED = "access_refused", "Access refused"
         PASSWORD_CHANGED = "password_changed", "Password changed"
         PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+        PASSWORD_SET_BY_ADMINISTRATOR = "password_set_by_administrator", "Password set by an administrator"
+        INVITATION_SENT = "invitation_sent", "Invitation sent"
         SECOND_FACTOR_ADDED = "second_factor_added", "Authenticator app linked"
         SECOND_FACTOR_FAILED = "second_factor_failed", "Wrong authenticator code"
 

@@ -11,3 +11,9 @@ from accounts import notifications
 def send_password_reset(email):
     """Enqueued by accounts.views.PasswordResetView with delay_on_commit."""
     return notifications.send_password_reset(email)
+
+
+@shared_task(autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=60, max_retries=5)
+def send_invitation(user_id):
+    """Enqueued by accounts.invitations.invite with delay_on_commit."""
+    return notifications.send_invitation(user_id)

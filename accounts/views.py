@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
@@ -9,8 +10,15 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import security, tasks, throttle, two_factor
-from accounts.forms import CrispyPasswordChangeForm, LoginForm, ResetRequestForm, SetNewPasswordForm, TokenForm
+from accounts import invitations, security, tasks, throttle, two_factor
+from accounts.forms import (
+    ChooseOwnPasswordForm,
+    CrispyPasswordChangeForm,
+    LoginForm,
+    ResetRequestForm,
+    SetNewPasswordForm,
+    TokenForm,
+)
 from accounts.models import SecurityEvent
 
 
@@ -83,6 +91,45 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = SetNewPasswordForm
     success_url = reverse_lazy("accounts:password_reset_complete")
     post_reset_login = False
+
+
+class InvitationView(auth_views.PasswordResetConfirmView):
+    """The link of an invitation (accounts.invitations): the invited person chooses their password. Like a reset
+    link, it is exchanged at once for an address without the token; it works once, and not after it expires."""
+
+    template_name = "accounts/invitation.html"
+    form_class = ChooseOwnPasswordForm
+    token_generator = invitations.invitation_tokens
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    post_reset_login = False
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        security.record(
+            SecurityEvent.Kind.PASSWORD_CHANGED, self.request, user=form.user, detail="chosen from an invitation"
+        )
+        return response
+
+
+@require_http_methods(["GET", "POST"])
+def password_set(request):
+    """Where a person whose password an administrator set is sent after signing in, before anything else
+    (accounts.middleware.OwnPasswordMiddleware): they choose their own. Nobody else needs this page."""
+    user = request.user
+    if not user.needs_own_password:
+        return redirect(_next_url(request))
+    form = ChooseOwnPasswordForm(user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        update_session_auth_hash(request, user)  # this session stays signed in; any other ends
+        security.record(SecurityEvent.Kind.PASSWORD_CHANGED, request, detail="chosen at the first sign-in")
+        messages.success(request, "Your password is saved. Sign in with it from now on.")
+        return redirect(_next_url(request))
+    return render(request, "accounts/password_set.html", {"form": form})
 
 
 def _next_url(request):

@@ -20,6 +20,8 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "static").mkdir(exist_ok=True)  # STATIC_ROOT: WhiteNoise warns when it is missing
 
 DEBUG = env.get_bool("DEBUG", True)
+# With DEBUG on, a missing page shows the project's 404 page like production; true shows Django's technical one.
+TECHNICAL_404 = env.get_bool("TECHNICAL_404", False)
 
 
 def _key(name, file_name, why=""):
@@ -70,7 +72,7 @@ ALLOWED_HOSTS = _allowed_hosts()
 CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "scrsystem.apps.AdminConfig",  # Django's admin, the board's records first (scrsystem.admin_site)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -108,9 +110,13 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The project's 404 page with DEBUG on too (TECHNICAL_404 brings Django's back); before AccessRefusalLog, whose
+    # process_exception logs the 404 first.
+    "scrsystem.middleware.FriendlyNotFoundMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.AccessRefusalLogMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
+    "accounts.middleware.OwnPasswordMiddleware",  # after the second factor: who it is first, then their password
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into a 429.
     "axes.middleware.AxesMiddleware",
@@ -277,6 +283,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True  # only the failures of the pair that signed in
 # Password reset: at most PASSWORD_RESET_LIMIT requests an hour from one address, and as many e-mails to one.
 PASSWORD_RESET_LIMIT = env.get_int("PASSWORD_RESET_LIMIT", 3, minimum=1, maximum=100)
+# An administrator's invitation (accounts.invitations): its link to choose a password works once, for this many days.
+INVITATION_DAYS = env.get_int("INVITATION_DAYS", 7, minimum=1, maximum=90)
 AXES_VERBOSE = False
 
 # Two-factor sign-in (authenticator app). Roles that must use it unless an administrator sets a rule
@@ -335,7 +343,10 @@ REMINDER_MINUTE = env.get_int("REMINDER_MINUTE", 0, minimum=0, maximum=59)
 REMINDER_CLAIM_TIMEOUT = env.get_int("REMINDER_CLAIM_TIMEOUT", 1800, minimum=1, maximum=86400)
 REMINDER_MAX_ATTEMPTS = env.get_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
 REMINDER_RETRY_BACKOFF = env.get_int("REMINDER_RETRY_BACKOFF", 60, minimum=1, maximum=86400)
-SITE_URL = env.get_http_url("SITE_URL", "http://127.0.0.1:8000")
+# Without SITE_URL, e-mailed links point at the development server on PORT (`PORT=8899 make run`). Only with DEBUG:
+# honcho gives each process of the Procfile a PORT of its own, and production sets SITE_URL.
+_DEV_PORT = env.get_int("PORT", 8000, minimum=1, maximum=65535) if DEBUG else 8000
+SITE_URL = env.get_http_url("SITE_URL", f"http://127.0.0.1:{_DEV_PORT}")
 
 # Demo data (manage.py seed_demo) is allowed only where the demo accounts are safe to exist.
 ALLOW_DEMO_DATA = env.get_bool("ALLOW_DEMO_DATA", DEBUG)

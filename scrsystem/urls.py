@@ -3,12 +3,10 @@ from django.urls import include, path
 
 from scrsystem import views
 
-admin.site.site_header = "scrsystem administration"
-admin.site.site_title = "scrsystem"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("accounts.urls")),
     path("reviews/", include("reviews.urls")),
     path("dashboard/", include("dashboard.urls")),

@@ -118,11 +118,13 @@ def browser():
 
 @pytest.fixture
 def sign_in(browser, base_url, tmp_path):
-    """sign_in("member") -> a Playwright page signed in as that demo account, in its own browser context."""
+    """sign_in("member") -> a Playwright page signed in as that demo account, in its own browser context;
+    sign_in("member", viewport={"width": 390, "height": 844}) on a phone's screen."""
     contexts = []
 
-    def _sign_in(username):
-        context = browser.new_context(base_url=base_url, accept_downloads=True, viewport={"width": 1280, "height": 900})
+    def _sign_in(username, viewport=None):
+        context = browser.new_context(base_url=base_url, accept_downloads=True,
+                                      viewport=viewport or {"width": 1280, "height": 900})
         contexts.append(context)
         page = context.new_page()
         page.goto("/accounts/login/")

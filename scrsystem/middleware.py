@@ -1,0 +1,36 @@
+"""Middleware of the project as a whole (the apps keep their own in their middleware.py)."""
+
+from django.conf import settings
+from django.http import Http404
+from django.urls import get_resolver
+
+
+class FriendlyNotFoundMiddleware:
+    """The project's 404 page (templates/404.html) with DEBUG on too, as `make run` has it, instead of Django's
+    technical page that lists every URL pattern. TECHNICAL_404=true brings the technical page back.
+
+    With DEBUG off Django renders the project's page by itself, and this does nothing. A 404 comes two ways: a
+    view raises Http404 (process_exception), or no URL pattern matches, which Django answers before any
+    middleware sees an exception, so it is recognised by the request having no resolved view."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 404 and self._active() and request.resolver_match is None:
+            return self._not_found(request, Http404(request.path))
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404) and self._active():
+            return self._not_found(request, exception)
+        return None
+
+    @staticmethod
+    def _active():
+        return settings.DEBUG and not settings.TECHNICAL_404
+
+    @staticmethod
+    def _not_found(request, exception):
+        return get_resolver().resolve_error_handler(404)(request, exception)
