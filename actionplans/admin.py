@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from actionplans.models import Action, ActionPlan, ProgressUpdate
-from audit.admin import AuditedAdmin
+from actionplans.models import Action, ActionPlan, ProgressUpdate, TargetDateChange
+from audit.admin import AuditedAdmin, ReadOnlyAdmin
 
 
 @admin.register(ActionPlan)
@@ -46,3 +46,20 @@ class ActionAdmin(AuditedAdmin):
     exclude = ["status", "cancellation_reason"]
     readonly_fields = ["status_link", "cancellation_reason", "status_changed_at", "created_at", "created_by", "updated_at"]
     inlines = [ProgressUpdateInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A target date moves on the action's page, with a reason (actionplans.dates); the admin shows it.
+        if obj is not None:
+            return ["target_date", "original_target_date", "target_date_moves", *self.readonly_fields]
+        return self.readonly_fields
+
+
+@admin.register(TargetDateChange)
+class TargetDateChangeAdmin(ReadOnlyAdmin):
+    """Moves of target dates and requests for them: made and decided on the action's page (actionplans.dates)."""
+
+    list_display = ["__str__", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["action__reference", "action__plan__review__reference", "reason"]
+    list_select_related = ["action__plan__review", "requested_by", "decided_by"]
+    date_hierarchy = "requested_at"

@@ -166,14 +166,14 @@ class Action(models.Model):
     def __str__(self):
         return f"{self.plan.review.reference} {self.reference}"
 
-    def get_absolute_url(self):
-        return reverse("actionplans:action_detail", args=[self.pk])
-
     def save(self, *args, **kwargs):
         # A new action starts on its original date (rows written with bulk_create must set it themselves).
         if self.original_target_date is None:
             self.original_target_date = self.target_date
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("actionplans:action_detail", args=[self.pk])
 
     @property
     def target_date_slipped(self):

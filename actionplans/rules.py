@@ -99,14 +99,26 @@ def overdue_q(on=None, prefix=""):
 
 
 def due_soon_q(on=None, prefix=""):
+    return due_within_q(DUE_SOON_DAYS, on, prefix)
+
+
+def due_within_q(days, on=None, prefix=""):
+    """Open and due between today and ``days`` days from now, both included (due soon is due within 30 days)."""
     on = on or today()
     return Q(
         **{
             f"{prefix}status__in": OPEN_STATUSES,
             f"{prefix}target_date__gte": on,
-            f"{prefix}target_date__lte": on + datetime.timedelta(days=DUE_SOON_DAYS),
+            f"{prefix}target_date__lte": on + datetime.timedelta(days=days),
         }
     )
+
+
+def overdue_by_q(days, on=None, prefix=""):
+    """Overdue by ``days`` days or more (days_overdue ≥ days, with days ≥ 1): the escalated actions when ``days``
+    is REMINDER_ESCALATION_DAYS, as the reminders escalate them."""
+    on = on or today()
+    return overdue_q(on, prefix) & Q(**{f"{prefix}target_date__lte": on - datetime.timedelta(days=max(days, 1))})
 
 
 def slipped_q(prefix=""):
@@ -159,6 +171,8 @@ class Figures:
     verified: int = 0
     overdue: int = 0
     due_soon: int = 0
+    #: Actions whose target date is later than the one they were created with (slipped_q), whatever their status.
+    slipped: int = 0
 
     @property
     def counted(self):
@@ -198,6 +212,7 @@ def figures_aggregates(on=None, prefix=""):
         "verified": Count(field, filter=Q(**{status: Status.VERIFIED}), distinct=bool(prefix)),
         "overdue": Count(field, filter=overdue_q(on, prefix), distinct=bool(prefix)),
         "due_soon": Count(field, filter=due_soon_q(on, prefix), distinct=bool(prefix)),
+        "slipped": Count(field, filter=slipped_q(prefix), distinct=bool(prefix)),
     }
 
 
@@ -222,4 +237,5 @@ def figures_in_python(actions, on=None):
         verified=sum(a.status == Status.VERIFIED for a in actions),
         overdue=sum(is_overdue(a.status, a.target_date, on) for a in actions),
         due_soon=sum(is_due_soon(a.status, a.target_date, on) for a in actions),
+        slipped=sum(has_slipped(a.target_date, a.original_target_date) for a in actions),
     )

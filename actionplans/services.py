@@ -60,6 +60,9 @@ def action_create(*, plan, actor, themes=(), **values):
 
 
 def action_update(*, action, actor, themes=None, **values):
-    """Change what an action is (not its status: see actionplans.lifecycle). ``themes`` None leaves them."""
+    """Change what an action is (not its status: see actionplans.lifecycle; nor its target date: see
+    actionplans.dates). ``themes`` None leaves them."""
+    if "target_date" in values and values["target_date"] != action.target_date:
+        raise ValueError("An action's target date changes only through actionplans.dates, with a reason.")
     m2m = {"themes": themes} if themes is not None else None
     return save_audited(action, actor=actor, values=values, m2m=m2m)

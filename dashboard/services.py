@@ -1,4 +1,5 @@
-"""Writes of the dashboard: the daily snapshot of figures behind the trend (dashboard.models.Snapshot).
+"""Writes of the dashboard: the daily snapshot of figures behind the trend (dashboard.models.Snapshot), and the
+record of each board report produced (dashboard.models.ReportIssue, report_issue_record).
 
 Both writes are idempotent: the unique key (date, plan, lead agency) makes a second run of the same day an
 update of the same rows (bulk update-or-create), never a duplicate.
@@ -13,14 +14,16 @@ from django.utils import timezone
 
 from actionplans import rules
 from actionplans.models import Action, ProgressUpdate
-from dashboard.models import Snapshot
+from dashboard.models import ReportIssue, Snapshot
 
 
 def snapshot_take(*, on=None):
     """Record today's figures (or those of ``on``, counted as on that day) of every plan and lead agency.
     Returns the number of rows written."""
     on = on or rules.today()
-    rows = Action.objects.order_by().values("plan_id", "lead_agency_id").annotate(**rules.figures_aggregates(on))
+    aggregates = rules.figures_aggregates(on)
+    counts = {name: aggregates[name] for name in Snapshot.COUNTS}  # the snapshot keeps these, not every figure
+    rows = Action.objects.order_by().values("plan_id", "lead_agency_id").annotate(**counts)
     return _store(on, [Snapshot(date=on, **row) for row in rows])
 
 
@@ -40,7 +43,10 @@ def snapshot_backfill(*, days, today=None):
         for history in histories:
             status = history.status_on(day)
             if status is not None:
-                groups[history.key].append(SimpleNamespace(status=status, target_date=history.target_date))
+                # Snapshots keep no count of slipped dates (Snapshot.COUNTS): the original date is not looked up.
+                groups[history.key].append(SimpleNamespace(
+                    status=status, target_date=history.target_date, original_target_date=history.target_date
+                ))
         snapshots = []
         for (plan_id, lead_agency_id), actions in groups.items():
             figures = rules.figures_in_python(actions, on=day)
@@ -109,3 +115,11 @@ def _histories():
         if before != after:
             changes[action_id].append((timezone.localdate(created_at), before, after))
     return [_History(action, changes[action["id"]]) for action in actions]
+
+
+def report_issue_record(*, actor, since):
+    """Record that ``actor`` produced the board report (its PDF) covering changes since ``since``, now. An agency
+    user's report covers only what their agency sees: it is not the board's report, and is not recorded."""
+    if actor.is_agency_user:
+        return None
+    return ReportIssue.objects.create(issued_at=timezone.now(), issued_by=actor, since=since)

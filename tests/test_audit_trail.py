@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.models import SecurityEvent
 from actionplans import lifecycle
-from actionplans.models import Action, ActionPlan, ProgressUpdate
+from actionplans.models import Action, ActionPlan, ProgressUpdate, TargetDateChange
 from actionplans.rules import Status
 from audit.models import ChangeRecord
 from audit.services import record_created
@@ -21,7 +21,9 @@ from tests import evidence_samples, factories
 
 #: Changed objects, and rows sealed in the chain (a progress entry, a download, a security event): each one saved
 #: must have its record.
-AUDITED = (Review, ActionPlan, Action, Evidence, EvidenceDecision, ProgressUpdate, EvidenceDownload, SecurityEvent)
+AUDITED = (
+    Review, ActionPlan, Action, TargetDateChange, Evidence, EvidenceDecision, ProgressUpdate, EvidenceDownload, SecurityEvent
+)
 
 
 @contextlib.contextmanager
@@ -70,17 +72,22 @@ def write_paths(world):
         ("member", reverse("actionplans:plan_edit", args=[plan.pk]), {
             "kind": plan.kind, "title": "Renamed plan", "loaded_version": plan.updated_at.isoformat()}, None),
         ("member", reverse("actionplans:action_create", args=[plan.pk]), factories.action_edit_data(action, reference="7.7"), None),
-        ("member", reverse("actionplans:action_edit", args=[action.pk]), factories.action_edit_data(action, target_date="2031-04-01"), None),
+        ("member", reverse("actionplans:action_edit", args=[action.pk]), factories.action_edit_data(action, description="Revised."), None),
         ("police", reverse("actionplans:action_progress", args=[action.pk]), {
             "status": Status.COMPLETED, "note": "Done.", "seen_status": action.status}, action),
         ("member", reverse("actionplans:action_cancel", args=[world.police_action.pk]), {
             "reason": "No longer needed.", "seen_status": world.police_action.status}, world.police_action),
         ("member", reverse("actionplans:action_reinstate", args=[cancelled.pk]), {
             "status": Status.IN_PROGRESS, "note": "Needed after all.", "seen_status": Status.CANCELLED}, cancelled),
+        # Target dates (actionplans.dates): a member's change, the lead agency's request.
+        ("member", reverse("actionplans:action_target_date", args=[world.health_action.pk]), {
+            "new_date": "2031-05-01", "reason": "Re-planned.", "seen_date": world.health_action.target_date}, None),
+        ("police", reverse("actionplans:action_target_date", args=[world.police_action.pk]), {
+            "new_date": "2031-05-01", "reason": "The trainer is ill.", "seen_date": world.police_action.target_date}, None),
     ]
 
 
-@pytest.mark.parametrize("index", range(9))
+@pytest.mark.parametrize("index", range(11))
 def test_every_write_path_of_the_application_leaves_a_change_record(client, world, index):
     who, url, data, moved = write_paths(world)[index]
     client.force_login(getattr(world, {"member": "member", "police": "agency_user"}[who]))
@@ -182,7 +189,9 @@ def test_the_action_page_tells_its_history_in_plain_words(client, world):
     action.save()
     action.refresh_from_db()
     client.force_login(world.member)
-    client.post(reverse("actionplans:action_edit", args=[action.pk]), factories.action_edit_data(action, target_date="2030-04-01"))
+    # A target date moves on its own page, with a reason (actionplans.dates).
+    data = {"new_date": "2030-04-01", "reason": "The audit moved to April.", "seen_date": "2030-03-01"}
+    client.post(reverse("actionplans:action_target_date", args=[action.pk]), data)
     page = client.get(action.get_absolute_url()).content.decode()
     assert f"Target date changed from 1 Mar 2030 to 1 Apr 2030 by {world.member}" in page
 

@@ -68,7 +68,7 @@ def test_new_action_ignores_status_plan_and_creator(client, world):
         "recommendation": "Share information.",
         "description": "Write a protocol.",
         "lead_agency": world.police.pk,
-        "target_date": "2027-01-31",
+        "target_date": "2030-01-31",
         "success_measure": "Protocol signed.",
         "status": Status.VERIFIED,
         "plan": world.health_plan.pk,

@@ -11,11 +11,12 @@ from tests import factories
 def test_the_second_of_two_interleaved_saves_is_refused_and_shows_what_changed(client, world):
     action = world.multi_action
     url = reverse("actionplans:action_edit", args=[action.pk])
-    opened_by_first = factories.action_edit_data(action)
     opened_by_second = factories.action_edit_data(action)
 
     client.force_login(world.member)
-    first = client.post(url, {**opened_by_first, "target_date": "2031-03-01"})
+    # A move of the target date (its own page, actionplans.dates) is a save of the action too.
+    moved = {"new_date": "2031-03-01", "reason": "Re-planned.", "seen_date": action.target_date.isoformat()}
+    first = client.post(reverse("actionplans:action_target_date", args=[action.pk]), moved)
     assert first.status_code == 302
 
     client.force_login(world.admin)

@@ -38,8 +38,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
-from actionplans import lifecycle
-from actionplans.models import ProgressUpdate
+from actionplans import dates, lifecycle
+from actionplans.models import ProgressUpdate, TargetDateChange
 from actionplans.rules import Status, today
 from audit.models import ChangeRecord
 from evidence import tasks
@@ -70,6 +70,7 @@ def people(world):
     """The world, with a second consultant (two consultants deciding at once) and a third person who acted
     before the race (the administrator, who may sign off too)."""
     world.consultant2 = factories.user(Role.CONSULTANT, username="consultant2")
+    world.member2 = factories.user(Role.MEMBER, username="member2")  # two members deciding a date at once
     return world
 
 
@@ -471,6 +472,64 @@ def new_version_or_decide(w, n, emails):
     return Trial([new, decide], check)
 
 
+def approve_or_refuse(w, n):
+    """Two members decide the same request for a new target date at once: one approves, the other refuses."""
+    action = factories.action(w.multi_plan, w.police)
+    original = action.target_date
+    new_date = original + datetime.timedelta(days=30 + n)
+    change = dates.request_target_date(action=action, actor=w.agency_user, new_date=new_date, reason=f"Late (try {n}).")
+    since = last_record_id()
+    page, url = _action_url("action_detail", action), reverse("actionplans:date_change_decide", args=[change.pk])
+    yes = f"Agreed at the sub-committee (try {n})."
+    no = f"Keep the date: the spring course will do (try {n})."
+    approve = opened("approve", w.member, url, page, yes, decision="approve", note=yes)
+    refuse = opened("refuse", w.member2, url, page, no, decision="refuse", note=no)
+
+    def check(winner, loser):
+        change.refresh_from_db()
+        action.refresh_from_db()
+        outcome = TargetDateChange.Status.APPROVED if winner is approve else TargetDateChange.Status.REFUSED
+        assert (change.status, change.decided_by, change.decision_note) == (outcome, winner.user, winner.text)
+        assert [r.changes["status"] for r in records_since(change, since)] == [["Waiting for approval", outcome.label]]
+        moved = winner is approve
+        assert (action.target_date, action.target_date_moves) == ((new_date, 1) if moved else (original, 0))
+        assert len(records_since(action, since)) == int(moved)
+        assert (
+            f"the request to move the target date of action {action} to {dates.day(new_date)} was "
+            f"{outcome.label.lower()} by {winner.user} on " in loser.told
+        )
+
+    return Trial([approve, refuse], check)
+
+
+def two_date_changes(w, n):
+    """Two members move the same action's target date at once, from the date both their pages showed."""
+    action = factories.action(w.multi_plan, w.police)
+    original = action.target_date
+    since = last_record_id()
+    url = _action_url("action_target_date", action)
+    first_date, second_date = original + datetime.timedelta(days=30), original + datetime.timedelta(days=60)
+    first_reason, second_reason = f"The provider withdrew (try {n}).", f"The guidance is late (try {n})."
+    first = opened("change", w.member, url, url, first_reason, new_date=first_date.isoformat(), reason=first_reason)
+    second = opened(
+        "change again", w.member2, url, url, second_reason, new_date=second_date.isoformat(), reason=second_reason
+    )
+
+    def check(winner, loser):
+        action.refresh_from_db()
+        won_date = first_date if winner is first else second_date
+        assert (action.target_date, action.original_target_date, action.target_date_moves) == (won_date, original, 1)
+        changes = list(TargetDateChange.objects.filter(action=action).values_list("new_date", "requested_by", "reason"))
+        assert changes == [(won_date, winner.user.pk, winner.text)]
+        assert [r.actor_id for r in records_since(action, since)] == [winner.user.pk]
+        assert (
+            f"the target date of action {action} was changed from {dates.day(original)} to {dates.day(won_date)} "
+            f"by {winner.user} on " in loser.told
+        )
+
+    return Trial([first, second], check)
+
+
 # --- concurrent requests, on PostgreSQL ---------------------------------------------------------------------------
 
 
@@ -500,6 +559,16 @@ def test_new_version_and_decide_at_once(concurrent_db, people, rejection_emails)
     race("new-version/decide", lambda n: new_version_or_decide(people, n, rejection_emails))
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_members_decide_the_same_date_request_at_once(concurrent_db, people):
+    race("approve/refuse a new target date", lambda n: approve_or_refuse(people, n))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_members_move_the_same_target_date_at_once(concurrent_db, people):
+    race("change/change a target date", lambda n: two_date_changes(people, n))
+
+
 # --- one after the other, on any database (SQLite too) ------------------------------------------------------------
 
 PAIRS = {
@@ -508,6 +577,8 @@ PAIRS = {
     "verify/withdraw-verification": lambda w, n, emails: verify_or_withdraw(w, n),
     "accept/reject": accept_or_reject,
     "new-version/decide": new_version_or_decide,
+    "approve/refuse-date": lambda w, n, emails: approve_or_refuse(w, n),
+    "change/change-date": lambda w, n, emails: two_date_changes(w, n),
 }
 
 
@@ -528,7 +599,8 @@ def test_the_second_of_two_posts_from_the_same_state_gets_the_message(
     elif winner is first:
         # The status is back to what the loser's out-of-date page showed: only its moment tells it changed.
         assert f"and is now {loser.data['seen_status'].replace('_', ' ')} again by {winner.user} on " in loser.told
-    assert loser.response.status_code == (409 if loser.name in ("new version", "cancel", "progress", "withdraw") else 302)
+    on_its_page = ("new version", "cancel", "progress", "withdraw", "approve", "refuse", "change", "change again")
+    assert loser.response.status_code == (409 if loser.name in on_its_page else 302)
 
 
 @pytest.mark.parametrize("moment", ["yesterday", "2026-03-02T10:00:00", ""])

@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from accounts.models import Agency
-from actionplans import lifecycle
+from actionplans import dates, lifecycle
 from actionplans import services as action_services
 from actionplans.forms import ProgressForm, ReasonForm, ReinstateForm, SignOffForm
-from actionplans.models import Action, ProgressUpdate
+from actionplans.models import Action, ProgressUpdate, TargetDateChange
 from actionplans.rules import Status, today
 from audit.models import ChangeRecord
 from evidence import tasks
@@ -75,6 +75,10 @@ def rows(world):
         ),
         item.__class__: item,
         decision.__class__: decision,
+        TargetDateChange: dates.request_target_date(
+            action=world.multi_action, actor=world.agency_user, new_date=today() + datetime.timedelta(days=200),
+            reason="The trainer is ill.",
+        ),
         Reminder: Reminder.objects.create(
             recipient=world.agency_user, kind=Kind.DIGEST, day=today(), email="karen@police.example",
             claimed_at=now, retry_after=now,
