@@ -7,6 +7,7 @@ restricted to the plans the reader may see (accounts.access.visible_plans). An a
 therefore never counts another agency's single-agency plan, just as their lists do not.
 """
 
+from django.conf import settings
 from django.db import models
 
 
@@ -34,3 +35,18 @@ class Snapshot(models.Model):
 
     def __str__(self):
         return f"{self.date}: plan {self.plan_id}, agency {self.lead_agency_id}: {self.verified}/{self.total} verified"
+
+
+class ReportIssue(models.Model):
+    """One board report produced as a PDF: who, when, and the date its "changes since" began. The latest one is
+    "the last board report" of the chair's home page, which shows what changed since it."""
+
+    issued_at = models.DateTimeField(db_index=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    since = models.DateField("changes since")
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self):
+        return f"Board report of {self.issued_at:%Y-%m-%d} by {self.issued_by}, changes since {self.since:%Y-%m-%d}"
