@@ -1,13 +1,18 @@
+import datetime
+
 import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
-from django.db.models import Q
+from django import forms
+from django.conf import settings
+from django.db.models import Case, IntegerField, Q, Value, When
 
 from accounts import access
 from accounts.access import visible_plans
 from accounts.models import Agency, Role, User
 from actionplans import rules
 from actionplans.models import Action, TargetDateChange
+from actionplans.selectors import CHANGES, changed_since
 from reviews.models import Review, Theme
 
 
@@ -17,6 +22,31 @@ def _plans(request):
 
 def _officers(request):
     return User.objects.filter(role=Role.AGENCY).select_related("agency").order_by("first_name", "last_name")
+
+
+def _escalated_choices():
+    return [("yes", f"Overdue {settings.REMINDER_ESCALATION_DAYS} days or more (escalated)")]
+
+
+class ActionOrdering(django_filters.OrderingFilter):
+    """The list's orders, and "mine first": the actions the reader is the responsible officer of, then the rest,
+    each by target date (so among open actions the overdue come first), as the agency user's home page lists them."""
+
+    MINE_FIRST = "mine_first"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extra["choices"] = [*self.extra["choices"], (self.MINE_FIRST, "Assigned to me first, then by target date")]
+
+    def filter(self, qs, value):
+        if value and self.MINE_FIRST in value:
+            mine = Case(
+                When(responsible_officer_id=self.parent.request.user.pk, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+            return qs.order_by(mine, "target_date", "plan__review__reference", "reference")
+        return super().filter(qs, value)
 
 
 class ActionFilter(django_filters.FilterSet):
@@ -34,13 +64,17 @@ class ActionFilter(django_filters.FilterSet):
     )
     brag = django_filters.ChoiceFilter(choices=rules.Brag.choices, method="filter_brag", label="BRAG rating", empty_label="Any rating")
     state = django_filters.ChoiceFilter(
-        choices=[("counted", "Counted in percentages (not cancelled)"), ("done", "Completed or verified")],
+        choices=[
+            ("counted", "Counted in percentages (not cancelled)"),
+            ("done", "Completed or verified"),
+            ("open", "Open (not started or in progress)"),
+        ],
         method="filter_state",
         label="Counted as",
         empty_label="All actions",
     )
     evidence = django_filters.ChoiceFilter(
-        choices=[("awaiting", "With evidence awaiting audit")],
+        choices=[("awaiting", "With evidence awaiting audit"), ("rejected", "With rejected evidence to answer")],
         method="filter_evidence",
         label="Evidence",
         empty_label="With or without evidence",
@@ -57,7 +91,31 @@ class ActionFilter(django_filters.FilterSet):
         label="Date changes",
         empty_label="With or without",
     )
-    ordering = django_filters.OrderingFilter(
+    assigned = django_filters.ChoiceFilter(
+        choices=[("me", "Assigned to me")], method="filter_assigned", label="Assigned", empty_label="To anyone"
+    )
+    due_within = django_filters.ChoiceFilter(
+        choices=[("7", "Due in the next 7 days")], method="filter_due_within", label="Due", empty_label="Any time"
+    )
+    escalated = django_filters.ChoiceFilter(
+        choices=_escalated_choices, method="filter_escalated", label="Escalation", empty_label="Escalated or not"
+    )
+    ready = django_filters.ChoiceFilter(
+        choices=[("signoff", "Completed, with accepted evidence: ready to sign off")],
+        method="filter_ready",
+        label="Sign-off",
+        empty_label="Ready or not",
+    )
+    changed = django_filters.ChoiceFilter(
+        choices=list(CHANGES.items()), method="filter_changed", label="Changed", empty_label="Changed or not"
+    )
+    since = django_filters.DateFilter(
+        method="filter_since",
+        label="Changed since",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Used with “Changed”: changes on or after this date.",
+    )
+    ordering = ActionOrdering(
         fields=[("target_date", "target_date"), ("plan__review__reference", "review")],
         field_labels={"target_date": "Target date", "plan__review__reference": "Review reference"},
         label="Sort by",
@@ -71,6 +129,7 @@ class ActionFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.form.fields["responsible_officer"].label_from_instance = lambda u: f"{u} ({u.agency.short_name})"
+        Agency.label_choices(self.form.fields["lead_agency"])
         self.form.helper = helper = FormHelper()
         helper.form_method = "get"
         helper.disable_csrf = True
@@ -92,7 +151,15 @@ class ActionFilter(django_filters.FilterSet):
                 Column("evidence", css_class="col-md-3"),
                 Column("slipped", css_class="col-md-3"),
                 Column("date_change", css_class="col-md-3"),
+                Column("assigned", css_class="col-md-3"),
             ),
+            Row(
+                Column("due_within", css_class="col-md-3"),
+                Column("escalated", css_class="col-md-3"),
+                Column("ready", css_class="col-md-3"),
+                Column("changed", css_class="col-md-3"),
+            ),
+            Row(Column("since", css_class="col-md-3")),
         )
         helper.add_input(Submit("", "Apply filters"))
 
@@ -117,9 +184,32 @@ class ActionFilter(django_filters.FilterSet):
         return queryset.filter(rules.brag_q(value))
 
     def filter_evidence(self, queryset, name, value):
-        # The actions behind the dashboard's "evidence awaiting audit": submitted items this user may see.
-        awaiting = access.visible_evidence(self.request.user).filter(status="submitted").values("action_id")
-        return queryset.filter(pk__in=awaiting)
+        # "awaiting": the actions behind the dashboard's "evidence awaiting audit", submitted items this user may
+        # see. "rejected": rejected items not yet answered (a new version supersedes one, a withdrawal ends it).
+        status = "rejected" if value == "rejected" else "submitted"
+        items = access.visible_evidence(self.request.user).filter(status=status).values("action_id")
+        return queryset.filter(pk__in=items)
+
+    def filter_assigned(self, queryset, name, value):
+        return queryset.filter(responsible_officer_id=self.request.user.pk)
+
+    def filter_due_within(self, queryset, name, value):
+        return queryset.filter(rules.due_within_q(int(value)))
+
+    def filter_escalated(self, queryset, name, value):
+        return queryset.filter(rules.overdue_by_q(settings.REMINDER_ESCALATION_DAYS))
+
+    def filter_ready(self, queryset, name, value):
+        # What the consultant can sign off: completed, with an accepted item (lifecycle.verification_refusal).
+        accepted = access.visible_evidence(self.request.user).filter(status="accepted").values("action_id")
+        return queryset.filter(status=rules.Status.COMPLETED, pk__in=accepted)
+
+    def filter_changed(self, queryset, name, value):
+        since = self.form.cleaned_data.get("since") or rules.today() - datetime.timedelta(days=settings.REPORT_SINCE_DAYS)
+        return changed_since(queryset, value, since, self.request.user)
+
+    def filter_since(self, queryset, name, value):
+        return queryset  # the date of "changed" (filter_changed reads it)
 
     def filter_slipped(self, queryset, name, value):
         return queryset.filter(rules.slipped_q())
@@ -129,5 +219,8 @@ class ActionFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=pending)
 
     def filter_state(self, queryset, name, value):
-        # The sets behind the dashboard's percentages: its denominator (counted) and completion's numerator (done).
+        # The sets behind the dashboard's percentages: its denominator (counted) and completion's numerator (done);
+        # and the open actions, those still to be done (an agency user's home page).
+        if value == "open":
+            return queryset.filter(status__in=rules.OPEN_STATUSES)
         return queryset.filter(rules.counted_q() if value == "counted" else rules.done_q())

@@ -6,8 +6,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import access
 from accounts.access import Need
 from actionplans import lifecycle, rules, services
+from actionplans.bulk_views import bulk_panel
+from actionplans.date_views import target_date_panel
 from actionplans.filters import ActionFilter
 from actionplans.forms import ActionForm, ActionPlanForm, ProgressForm, ReasonForm, ReinstateForm, SignOffForm
+from actionplans.selectors import with_latest_progress
 from audit.services import history_of
 from evidence.selectors import action_evidence_context
 from reminders.selectors import reminder_items_of_action
@@ -18,7 +21,7 @@ LIST_RELATED = ("plan__review", "plan__agency", "lead_agency", "responsible_offi
 
 def _paginated_actions(request, queryset, **context):
     action_filter = ActionFilter(request.GET, queryset=queryset, request=request)
-    actions = action_filter.qs.select_related(*LIST_RELATED)
+    actions = with_latest_progress(action_filter.qs.select_related(*LIST_RELATED))
     if not request.GET.get("ordering"):
         actions = actions.order_by("target_date", "plan__review__reference", "reference")
     page, query = paginate(request, actions)
@@ -27,6 +30,7 @@ def _paginated_actions(request, queryset, **context):
 
 def action_list(request):
     context = _paginated_actions(request, access.visible_actions(request.user), heading="Actions")
+    context.update(bulk_panel(request.user, context))
     return render(request, "actionplans/action_list.html", context)
 
 
@@ -57,7 +61,9 @@ def plan_create(request, review_pk):
 
 def plan_detail(request, pk):
     plan = access.get_plan(request.user, pk)
-    actions = list(plan.actions.select_related("lead_agency", "responsible_officer").order_by("reference"))
+    actions = list(
+        with_latest_progress(plan.actions.select_related("lead_agency", "responsible_officer")).order_by("reference")
+    )
     context = {
         "plan": plan,
         "actions": actions,
@@ -120,6 +126,7 @@ def action_detail(request, pk):
         "can_verify": may_verify,
         "verify_refusal": lifecycle.verification_refusal(action) if may_verify else None,
         "can_withdraw_verification": lifecycle.allowed(user, action, "withdraw_verification"),
+        **target_date_panel(user, action),
         **action_evidence_context(user, action),
     }
     return render(request, "actionplans/action_detail.html", context)

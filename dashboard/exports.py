@@ -1,10 +1,12 @@
 """The action list, with its filters applied, as CSV (streamed) and as XLSX (openpyxl).
 
 Both run one query for the rows, whatever their number, and use actionplans.rules for BRAG and days overdue.
-Text that a spreadsheet would run as a formula is neutralised (see ``neutralise``).
+Text that a spreadsheet would run as a formula is neutralised: in CSV with a leading apostrophe (``neutralise``),
+in XLSX by storing it as a text cell with Excel's quote-prefix style, so a person sees the text as typed.
 """
 
 import csv
+import datetime
 import io
 
 from django.db.models import Count, OuterRef, Subquery
@@ -16,6 +18,7 @@ from openpyxl.styles import Font
 
 from accounts.access import visible_evidence
 from actionplans import rules
+from actionplans.selectors import latest_progress, with_latest_progress
 
 #: Text starting with one of these is a formula (or becomes one) in Excel, LibreOffice and Google Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -28,19 +31,24 @@ COLUMNS = [
     ("Lead agency", 24),
     ("Responsible officer", 22),
     ("Target date", 12),
+    ("Original target date", 12),
+    ("Target date moves", 8),
     ("Status", 12),
     ("BRAG", 8),
     ("Days overdue", 8),
     ("Evidence awaiting audit", 10),
     ("Evidence accepted", 10),
     ("Evidence rejected", 10),
+    ("Latest progress date", 12),
+    ("Latest progress by", 22),
+    ("Latest progress", 60),
 ]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def neutralise(value):
     """Prefix text a spreadsheet would evaluate (=, +, -, @, tab, CR first) with an apostrophe, so it stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if looks_like_formula(value):
         return "'" + value
     return value
 
@@ -55,16 +63,21 @@ def export_queryset(actions, user):
         per_action = evidence.filter(action=OuterRef("pk"), status=status).order_by().values("action")
         return Coalesce(Subquery(per_action.annotate(n=Count("id")).values("n")), 0)
 
-    return actions.annotate(
+    return with_latest_progress(actions).annotate(
         evidence_submitted=count("submitted"),
         evidence_accepted=count("accepted"),
         evidence_rejected=count("rejected"),
     )
 
 
+def looks_like_formula(value):
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
 def rows(actions, *, dates_as_text):
     today = rules.today()
     for action in actions:
+        latest = latest_progress(action)
         row = [
             action.plan.review.reference,
             action.plan.title,
@@ -73,14 +86,19 @@ def rows(actions, *, dates_as_text):
             action.lead_agency.name,
             str(action.responsible_officer) if action.responsible_officer else "",
             action.target_date.isoformat() if dates_as_text else action.target_date,
+            action.original_target_date.isoformat() if dates_as_text else action.original_target_date,
+            action.target_date_moves,
             action.get_status_display(),
             rating.short_label if (rating := action.brag(today)) else "None (cancelled)",
             action.days_overdue(today),
             action.evidence_submitted,
             action.evidence_accepted,
             action.evidence_rejected,
+            (latest.on.isoformat() if dates_as_text else latest.on) if latest else None,
+            latest.by if latest else None,
+            latest.line if latest else None,
         ]
-        yield [neutralise(value) for value in row]
+        yield row
 
 
 class _Echo:
@@ -95,7 +113,7 @@ def csv_response(actions, filename):
         yield "\ufeff"  # a byte-order mark, so Excel reads the file as UTF-8
         yield writer.writerow([name for name, _ in COLUMNS])
         for row in rows(actions.iterator(chunk_size=2000), dates_as_text=True):
-            yield writer.writerow(row)
+            yield writer.writerow([neutralise(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
@@ -116,15 +134,16 @@ def xlsx_response(actions, filename):
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    date_column = [name for name, _ in COLUMNS].index("Target date")
     for row in rows(actions.iterator(chunk_size=2000), dates_as_text=False):
         cells = []
-        for index, value in enumerate(row):
+        for value in row:
             cell = WriteOnlyCell(sheet, value=value)
-            if index == date_column:
+            if isinstance(value, datetime.date):
                 cell.number_format = "yyyy-mm-dd"
             elif isinstance(value, str):
                 cell.data_type = "s"  # stored as text even if it looks like a number or formula
+                # Typed again in Excel, it stays text too: the quote-prefix style, not an apostrophe in the text.
+                cell.quotePrefix = looks_like_formula(value)
             cells.append(cell)
         sheet.append(cells)
     buffer = io.BytesIO()

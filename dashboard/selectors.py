@@ -17,6 +17,7 @@ from django.urls import reverse
 from accounts import access
 from accounts.models import Agency
 from actionplans import rules
+from actionplans.selectors import with_latest_progress
 from dashboard.models import Snapshot
 from reviews.models import Review, Theme
 
@@ -30,6 +31,9 @@ SORTS = {
     "due_soon": "Due in 30 days",
     "evidence": "Evidence awaiting audit",
 }
+#: The columns whose first click sorts the largest first: the worst first (most overdue, most waiting). The
+#: percentages sort the lowest first, for the same reason; names alphabetically.
+LARGEST_FIRST = {"total", "overdue", "due_soon", "evidence"}
 
 
 # --- Links: every number opens the action list filtered to exactly the actions behind it ----------------
@@ -52,6 +56,7 @@ def figure_links(**scope):
         "overdue": url(overdue="yes"),
         # Amber is exactly "open and due within 30 days": the due-soon count.
         "due_soon": url(brag=rules.Brag.AMBER.value),
+        "slipped": url(slipped="yes"),
     }
     for rating in rules.Brag:
         links[rating.value] = url(brag=rating.value)
@@ -236,7 +241,7 @@ OVERDUE_SHOWN = 50
 
 def _overdue_actions(actions, limit=None):
     overdue = (
-        actions.filter(rules.overdue_q())
+        with_latest_progress(actions.filter(rules.overdue_q()))
         .select_related("plan__review", "plan__agency", "lead_agency", "responsible_officer")
         .order_by("target_date", "plan__review__reference", "reference")
     )

@@ -6,7 +6,7 @@ from accounts.models import Agency
 from actionplans import rules
 from actionplans.filters import ActionFilter
 from actionplans.views import mine_of
-from dashboard import exports, report, selectors
+from dashboard import exports, report, selectors, services
 
 
 def index(request):
@@ -59,5 +59,7 @@ def board_report(request):
 def board_report_pdf(request):
     since = report.since_from(request.GET.get("since"))
     response = HttpResponse(report.render_pdf(request, since), content_type="application/pdf")
+    # The PDF is what goes to the board: "the last board report" of the chair's home page (dashboard.home).
+    services.report_issue_record(actor=request.user, since=since)
     response["Content-Disposition"] = f'inline; filename="board-report-{rules.today():%Y-%m-%d}.pdf"'
     return response

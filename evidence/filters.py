@@ -34,6 +34,7 @@ class AuditQueueFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.form.fields["action"].label_from_instance = lambda a: f"{a.plan.review.reference} {a.reference}"
+        Agency.label_choices(self.form.fields["agency"])
         self.form.helper = helper = FormHelper()
         helper.form_method = "get"
         helper.disable_csrf = True

@@ -6,15 +6,17 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access, security
 from accounts.access import Need
 from actionplans import lifecycle, rules
 from actionplans.forms import ReasonForm
+from actionplans.templatetags.actions import beside_tag
 from audit.services import history_of
 from evidence import selectors, services, storage, uploads
 from evidence.filters import AuditQueueFilter
@@ -66,7 +68,7 @@ def evidence_submit(request, action_pk):
                 "The consultant will accept or reject each one.",
             )
             return redirect(f"{action.get_absolute_url()}#evidence")
-    context = {"form": form, "action": action, "heading": f"Submit evidence on action {action.reference}"}
+    context = {"form": form, "action": action, "heading": f"Submit evidence on action {action}"}
     return render(request, "evidence/evidence_form.html", context, status=400 if form.errors else 200)
 
 
@@ -95,7 +97,11 @@ def evidence_new_version(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"New version submitted; item #{old.pk} stays on record as superseded.")
+            messages.success(
+                request,
+                f"New version of evidence #{old.pk} submitted on action {old.action}; #{old.pk} stays on record as "
+                "superseded.",
+            )
             return redirect(new)
     context = {"form": form, "action": old.action, "old": old, "heading": f"New version of evidence #{old.pk}"}
     return render(request, "evidence/evidence_form.html", context, status=refused_status(form) if form.errors else 200)
@@ -113,6 +119,8 @@ def evidence_detail(request, pk):
         "can_decide": lifecycle.allowed(request.user, evidence, "accept"),
         "can_change": lifecycle.allowed(request.user, evidence, "withdraw"),
         "can_replace": lifecycle.allowed(request.user, evidence, "new_version"),
+        # Accepted on a completed action: the consultant may sign the action off from here.
+        "sign_off_now": evidence.status == evidence.Status.ACCEPTED and _may_sign_off(request.user, evidence.action),
         "today": rules.today(),
     }
     return render(request, "evidence/evidence_detail.html", context)
@@ -142,19 +150,41 @@ def evidence_download(request, pk):
 def evidence_decide(request, pk):
     evidence = access.get_evidence(request.user, pk, Need.DECIDE)
     form = DecisionForm(request.POST)
-    back = reverse("evidence:queue") if request.POST.get("from") == "queue" else evidence.get_absolute_url()
+    if request.POST.get("from") == "queue":
+        # Back to the same page of the queue, filters kept; a refusal is shown beside the item, not at the top.
+        query = QueryDict(request.POST.get("queue_query", "")).urlencode()
+        back = reverse("evidence:queue") + (f"?{query}" if query else "")
+    else:
+        back = evidence.get_absolute_url()
+    beside = f"#decide-{evidence.pk}"
     if not form.is_valid():
-        messages.error(request, "Nothing was saved: " + " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect(back)
+        errors = " ".join(e for errors in form.errors.values() for e in errors)
+        messages.error(request, f"Nothing was saved: {errors}", extra_tags=beside_tag(evidence))
+        return redirect(back + beside)
     accept = form.cleaned_data["decision"] == "accept"
     try:
         lifecycle.decide(evidence=evidence, actor=request.user, accept=accept, note=form.cleaned_data["note"])
+    except lifecycle.Conflict as error:
+        messages.error(request, _error_text(error))  # decided already: no form to show it beside any more
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, f"Evidence #{evidence.pk} not decided: {_error_text(error)}", extra_tags=beside_tag(evidence))
+        return redirect(back + beside)
     else:
         verb = "accepted" if accept else "rejected; the agency user who submitted it will be e-mailed"
-        messages.success(request, f"Evidence #{evidence.pk} on action {evidence.action} {verb}.")
+        message = f"Evidence #{evidence.pk} on action {evidence.action} {verb}."
+        if accept and _may_sign_off(request.user, evidence.action):
+            message = format_html(
+                '{} Action {} is completed and now has accepted evidence: you can sign it off. '
+                '<a href="{}#sign-off">Sign off now<span class="visually-hidden"> action {}</span></a>',
+                message, evidence.action, evidence.action.get_absolute_url(), evidence.action,
+            )
+        messages.success(request, message)
     return redirect(back)
+
+
+def _may_sign_off(user, action):
+    """May this user sign the action off now: the consultant, on a completed action with accepted evidence?"""
+    return lifecycle.allowed(user, action, "verify") and lifecycle.verification_refusal(action) is None
 
 
 @require_http_methods(["GET", "POST"])
@@ -177,7 +207,10 @@ def evidence_withdraw(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Evidence #{evidence.pk} withdrawn. It stays on record with your reason.")
+            messages.success(
+                request,
+                f"Evidence #{evidence.pk} on action {evidence.action} withdrawn. It stays on record with your reason.",
+            )
             return redirect(evidence)
     status = refused_status(form) if form.errors and request.method == "POST" else 200
     return render(request, "evidence/evidence_withdraw.html", {"evidence": evidence, "form": form}, status=status)

@@ -11,7 +11,11 @@ Conventions:
 - some open actions are due or overdue by exactly a reminder offset (1, 7, 8, 22, 28, 30 days), so that
   the demo's first reminder run (``make run`` starts one) e-mails their officers, agencies and the sub-committee;
 - a progress update is ``(days_ago, author, status_before, status_after, note)``, oldest first;
-  the last update of an action ends in the action's status.
+  the last update of an action ends in the action's status;
+- a move of a target date (``date_moves``, oldest first, through actionplans.dates) is
+  ``(days_ago, by, from_due, to_due, reason, decision)``: by a member, a direct change (decision None); by an
+  agency user, a request, with ``decision`` ``(days_ago, member, approved, note)``, or None while it waits (the
+  last one only). ``due`` is the current date, where the moves end; the action starts on the first ``from_due``.
 """
 
 BOARD_NAME = "Northbridge Safeguarding Children Board"
@@ -237,6 +241,15 @@ REVIEWS = [
                             (14, "police", IP, IP, "Two months at 91% and 87%; a third month above 90% is "
                              "needed."),
                         ],
+                        "date_moves": [
+                            (50, "police", -38, -8, "The new records system went live a month late, so the daily "
+                             "notifications could start only a month later than planned.",
+                             (48, "member", True, "Agreed: the delay was outside the force's control.")),
+                            (6, "police", -8, 22, "A third month above 90% is needed, and that month ends after "
+                             "the target date.",
+                             (5, "member", False, "Keep the date: report the third month's figure to the next "
+                              "sub-committee instead.")),
+                        ],
                     },
                 ],
             },
@@ -266,6 +279,10 @@ REVIEWS = [
                         "updates": [
                             (25, "health", NS, IP, "New booking questions agreed with the Head of Midwifery; "
                              "form being reprinted."),
+                        ],
+                        "date_moves": [
+                            (2, "health", 5, 40, "The printer delivers the new booking forms next month; the audit "
+                             "of bookings can start only once they are in use.", None),
                         ],
                     },
                     {
@@ -330,6 +347,10 @@ REVIEWS = [
                         "in 75% of assessments.",
                         "updates": [
                             (20, "socialcare2", NS, IP, "Trainer commissioned; first two courses booked."),
+                        ],
+                        "date_moves": [
+                            (30, "member", 50, 110, "The first course provider withdrew; the course is "
+                             "re-commissioned from a new provider, starting next quarter.", None),
                         ],
                     },
                 ],

@@ -3,6 +3,7 @@ from django.db.models import Prefetch
 from accounts import access
 from actionplans import rules
 from actionplans.models import Action
+from actionplans.selectors import with_latest_progress
 from reviews.models import Review
 
 
@@ -22,8 +23,11 @@ def reviews_with_figures(user):
 
 
 def review_plans_with_actions(user, review):
-    """The plans of a review this user may see, each with its actions and figures. Fixed query count."""
-    actions = Action.objects.select_related("lead_agency", "responsible_officer").order_by("reference")
+    """The plans of a review this user may see, each with its actions (and the latest word on each) and figures.
+    Fixed query count."""
+    actions = with_latest_progress(Action.objects.select_related("lead_agency", "responsible_officer")).order_by(
+        "reference"
+    )
     plans = list(
         access.visible_plans(user)
         .filter(review=review)

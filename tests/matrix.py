@@ -7,7 +7,7 @@ POST_MATRIX rows read
 and by tests/test_url_coverage.py, which fails when a URL of the project has no row. Each outcome is one of
 
     LOGIN   302 to the login page (anonymous users)
-    REDIR   302 somewhere else (e.g. the home page sends people to their start page); after a POST, nothing of
+    REDIR   302 somewhere else (e.g. the sign-in page sends a signed-in person home); after a POST, nothing of
             the domain was changed (e.g. signing out, or a decision refused with a message)
     SAVED   302 after a successful write (POST only): something of the domain really changed
     SIGNED_OUT  302 to the sign-in page itself (no "next"), signed out, nothing of the domain changed
@@ -24,7 +24,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from actionplans.models import Action, ActionPlan, ProgressUpdate
+from actionplans.models import Action, ActionPlan, ProgressUpdate, TargetDateChange
 from evidence.models import Evidence, EvidenceDecision, EvidenceDownload
 from reminders.models import ReminderPreference
 from reviews.models import Review, Theme
@@ -94,6 +94,7 @@ def db_state():
             Action,
             Action.themes.through,
             ProgressUpdate,
+            TargetDateChange,
             Evidence,
             EvidenceDecision,
             EvidenceDownload,

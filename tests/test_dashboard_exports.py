@@ -52,26 +52,33 @@ def test_csv_has_the_columns_rows_and_neutralised_text(client, world, risky):
     client.force_login(world.chair)
     rows = csv_rows(client.get(reverse("dashboard:export_csv")))
     header, body = rows[0], rows[1:]
-    assert header[:10] == [
+    assert header[:12] == [
         "Review", "Action plan", "Action", "What will be done", "Lead agency", "Responsible officer",
-        "Target date", "Status", "BRAG", "Days overdue",
+        "Target date", "Original target date", "Target date moves", "Status", "BRAG", "Days overdue",
     ]
     assert len(body) == 5
     row = next(r for r in body if r[2] == "'=1+2")
     assert row[3] == "'=HYPERLINK(\"http://evil.invalid\",\"click\")"
     assert row[0] == world.review.reference and row[4] == world.police.name
     assert row[6] == (today() - datetime.timedelta(days=12)).isoformat()
-    assert row[7:10] == ["Not started", "Red", "12"]
+    assert row[7:12] == [row[6], "0", "Not started", "Red", "12"]  # never moved: the original date is the date
 
 
 def test_xlsx_has_the_same_rows_as_text_and_real_dates(client, world, risky):
     client.force_login(world.chair)
-    rows = xlsx_rows(client.get(reverse("dashboard:export_xlsx")))
+    response = client.get(reverse("dashboard:export_xlsx"))
+    rows = xlsx_rows(response)
     assert rows[0][0] == "Review" and len(rows) == 6
-    row = next(r for r in rows[1:] if r[2] == "'=1+2")
-    assert row[3].startswith("'=HYPERLINK")
+    # The text as typed, no apostrophe in it: the cell is text, with Excel's quote-prefix style.
+    row = next(r for r in rows[1:] if r[2] == "=1+2")
+    assert row[3] == '=HYPERLINK("http://evil.invalid","click")'
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cells = next(r for r in sheet.iter_rows(min_row=2) if r[2].value == "=1+2")
+    assert [(c.data_type, c.quotePrefix) for c in cells[2:4]] == [("s", True), ("s", True)]
+    assert (cells[1].data_type, cells[1].quotePrefix) == ("s", False)  # plain text keeps the plain style
     assert row[6].date() == today() - datetime.timedelta(days=12)
-    assert row[8] == "Red" and row[9] == 12
+    assert row[7].date() == row[6].date() and row[8] == 0
+    assert row[10] == "Red" and row[11] == 12
 
 
 @pytest.mark.parametrize("name", ["dashboard:export_csv", "dashboard:export_xlsx"])
@@ -80,7 +87,7 @@ def test_exports_apply_the_list_filters(client, world, risky, name):
     url = reverse(name) + f"?overdue=yes&lead_agency={world.police.pk}"
     response = client.get(url)
     rows = csv_rows(response) if name.endswith("csv") else xlsx_rows(response)
-    assert [r[2] for r in rows[1:]] == ["'=1+2"]
+    assert [r[2] for r in rows[1:]] == (["'=1+2"] if name.endswith("csv") else ["=1+2"])
     listed = client.get(reverse("actionplans:action_list") + f"?overdue=yes&lead_agency={world.police.pk}")
     assert listed.context["page"].paginator.count == 1
 

@@ -1,5 +1,5 @@
 """The dashboard's figures: right against a plain count, limited to what each role may see, every number a link
-to a list of exactly that many actions, sortable, and the home page of everyone but agency users."""
+to a list of exactly that many actions, sortable, and one click from everyone's home page."""
 
 import datetime
 import re
@@ -133,20 +133,51 @@ def test_the_tables_sort_on_the_server(client, data):
     assert 'aria-sort="ascending"' in dashboard(client, data.chair, "?sort=compliance").content.decode()
 
 
+def sort_link(html, label):
+    """The href of the column header whose text starts with ``label``."""
+    return unescape(re.search(rf'<th scope="col"[^>]*><a href="([^"]+)">{label}<', html).group(1))
+
+
+@pytest.mark.parametrize(
+    ("label", "first", "worst_first"),
+    [("Overdue", "-overdue", True), ("Due in 30 days", "-due_soon", True), ("Compliance", "compliance", False)],
+)
+def test_a_first_click_on_a_number_column_shows_the_worst_first_and_a_second_reverses(
+    client, data, label, first, worst_first
+):
+    html = dashboard(client, data.chair).content.decode()
+    href = sort_link(html, label)
+    assert f"sort={first}" in href
+    key = first.lstrip("-")
+
+    def values(response):
+        rows = response.context["dashboard"].agencies
+        found = [row.evidence.items if key == "evidence" else getattr(row.figures, key) for row in rows]
+        return [v for v in found if v is not None]
+
+    response = client.get(reverse("dashboard:index") + href)
+    assert values(response) == sorted(values(response), reverse=worst_first)
+    assert len(set(values(response))) > 1  # the order is really tested
+    again = client.get(reverse("dashboard:index") + sort_link(response.content.decode(), label))
+    assert values(again) == sorted(values(again), reverse=not worst_first)
+
+
 def test_it_ignores_an_unknown_sort(client, data):
     dashboard(client, data.chair, "?sort=drop+table")
 
 
-@pytest.mark.parametrize(("role", "home"), [
+@pytest.mark.parametrize(("role", "start"), [
     ("chair", "dashboard:index"), ("member", "dashboard:index"), ("consultant", "dashboard:index"),
     ("admin", "dashboard:index"), ("agency_user", "actionplans:my_actions"),
 ])
-def test_the_chair_lands_on_the_dashboard_and_agencies_on_their_actions(client, world, role, home):
+def test_everyone_lands_on_their_home_page_one_click_from_the_dashboard(client, world, role, start):
+    # The home page (tests/test_home.py) is each person's work; the dashboard and "My actions" are in the menu.
     client.force_login(getattr(world, role))
     response = client.get(reverse("home"))
-    assert response.status_code == 302 and response.url == reverse(home)
-    page = client.get(response.url).content.decode()
+    assert response.status_code == 200
+    page = response.content.decode()
     assert f'href="{reverse("dashboard:index")}">Dashboard</a>' in page
+    assert f'href="{reverse(start)}"' in page
 
 
 def test_the_review_page_shows_its_figures_overdue_actions_and_trend(client, data):

@@ -144,3 +144,27 @@ def test_the_action_page_runs_the_same_number_of_queries_whatever_its_evidence(c
             response = client.get(url)
         assert len(response.context["evidence_items"]) == 12
         assert len(many) == counts[user], "\n".join(q["sql"] for q in many.captured_queries)
+
+
+def test_a_rejection_without_a_note_is_refused_beside_the_item_on_the_same_page_of_the_queue(client, world):
+    first = samples.submit(world.multi_action, world.agency_user, name="first.pdf")
+    item = samples.submit(world.police_action, world.agency_user, name="second.pdf")
+    client.force_login(world.consultant)
+    query = f"agency={world.police.pk}"
+    html = _queue(client, f"?{query}").content.decode()
+    assert 'name="queue_query" value="' + query.replace("=", "=") in html
+    response = client.post(
+        reverse("evidence:decide", args=[item.pk]),
+        {"decision": "reject", "note": " ", "from": "queue", "queue_query": query},
+    )
+    assert response.url == f"{reverse('evidence:queue')}?{query}#decide-{item.pk}"
+    html = client.get(response.url.split("#")[0]).content.decode()
+    message = "Write a note saying why the evidence is rejected"
+    top, _, items = html.partition("<h1>Audit queue</h1>")
+    assert message not in top  # not at the top of a long page...
+    mine = items[items.index(f'id="decide-{item.pk}"'):]
+    assert message in mine[: mine.index("</form>")]  # ...but inside the item's own form
+    assert 'aria-describedby="decide-{}-error"'.format(item.pk) in mine
+    item.refresh_from_db()
+    first.refresh_from_db()
+    assert item.status == first.status == Evidence.Status.SUBMITTED

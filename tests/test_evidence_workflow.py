@@ -331,3 +331,31 @@ def test_the_lead_agency_cannot_reopen_a_verified_action(client, world):
     page = client.get(reverse("actionplans:action_detail", args=[action.pk]))
     assert page.context["progress_form"] is None
     assert not page.context["can_submit_evidence"]
+
+
+def _messages(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_confirmations_name_the_action_with_its_review(client, world):
+    """"Action 1.2" alone is ambiguous across five reviews: every confirmation names the review too."""
+    named = f"action {world.review.reference} 1.1"
+    client.force_login(world.agency_user)
+    data = {"description": "Protocol.", "represents_on": "2026-03-03", "note": "Signed."}
+    response = client.post(_submit_url(world.multi_action), data, follow=True)
+    assert any(named in m for m in _messages(response))
+    item = Evidence.objects.get()
+    data = {"reason": "Wrong action.", "seen_status": Evidence.Status.SUBMITTED}
+    response = client.post(reverse("evidence:withdraw", args=[item.pk]), data, follow=True)
+    assert _messages(response) == [f"Evidence #{item.pk} on {named} withdrawn. It stays on record with your reason."]
+
+    rejected = samples.submit(world.multi_action, world.agency_user)
+    lifecycle.decide(evidence=rejected, actor=world.consultant, accept=False, note="Undated.", notify=False)
+    data = {
+        "description": "Dated.", "represents_on": "2026-01-20", "files": samples.upload("dated.pdf", samples.pdf()),
+        "seen_status": Evidence.Status.REJECTED,
+    }
+    response = client.post(reverse("evidence:new_version", args=[rejected.pk]), data, follow=True)
+    assert any(named in m and f"#{rejected.pk}" in m for m in _messages(response)), _messages(response)
+    page = client.get(_submit_url(world.multi_action)).content.decode()
+    assert f"Submit evidence on {named}" in page

@@ -2,6 +2,7 @@
 
 import datetime
 import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -41,7 +42,7 @@ def action_data(lead, **overrides):
         "description": "Write a joint protocol.",
         "lead_agency": lead.pk,
         "responsible_officer": "",
-        "target_date": "2027-03-31",
+        "target_date": "2030-03-31",
         "success_measure": "Protocol signed by all partners.",
     }
     return {**data, **overrides}
@@ -246,11 +247,11 @@ def test_the_same_reference_in_another_plan_is_fine(client, world):
     [
         ("police_action", {"lead_agency": "{health}"}, "Lead agency: Select a valid choice."),
         ("multi_action", {"responsible_officer": "{other}"}, "works for Test Health Trust, not the lead agency Test Police"),
-        ("multi_action", {"target_date": "31/02/2026"}, "Target date: Enter a valid date."),
         ("multi_action", {"reference": "1.2"}, "This plan already has an action 1.2."),
         ("multi_action", {"description": "   "}, "What will be done: This field is required."),
     ],
-    ids=["lead-agency-not-the-plans-agency", "officer-of-another-agency", "invalid-date", "duplicate-reference", "blank-description"],
+    # The target date is not on the edit form: it moves on its own page (tests/test_target_dates.py).
+    ids=["lead-agency-not-the-plans-agency", "officer-of-another-agency", "duplicate-reference", "blank-description"],
 )
 def test_bad_action_edit_is_refused_with_a_message_and_nothing_changes(client, world, action_name, overrides, message):
     action = getattr(world, action_name)
@@ -367,7 +368,7 @@ def test_member_creates_a_review_with_plans_and_an_action_with_themes_and_edits_
     assert response.status_code == 302
     assert action.status == Status.NOT_STARTED and action.created_by == world.member
     assert action.lead_agency == world.health
-    assert action.target_date == datetime.date(2027, 3, 31)
+    assert action.target_date == datetime.date(2030, 3, 31)
     assert set(action.themes.all()) == {world.theme, second_theme}
     (created,) = records_for(action)
     assert created.verb == ChangeRecord.Verb.CREATED and created.actor == world.member
@@ -379,12 +380,12 @@ def test_member_creates_a_review_with_plans_and_an_action_with_themes_and_edits_
     )
     assert response.status_code == 302
     action.refresh_from_db()
-    assert action.target_date == datetime.date(2027, 6, 30)
+    assert action.target_date == datetime.date(2030, 3, 31)  # not on the edit form: it moves with a reason
     assert action.responsible_officer == world.other
     assert list(action.themes.all()) == [second_theme]
     changed = records_for(action).last()
     assert changed.verb == ChangeRecord.Verb.CHANGED and changed.actor == world.member
-    assert changed.changes["target date"] == ["31 Mar 2027", "30 Jun 2027"]
+    assert "target date" not in changed.changes
     assert changed.changes["themes"] == ["Engaging male partners, Information sharing", "Information sharing"]
     assert changed.changes["responsible officer"][0] == "—"
     assert "what will be done" not in changed.changes  # unchanged fields are not recorded
@@ -488,3 +489,41 @@ def test_agency_user_records_progress_on_its_own_plan(client, world):
     world.health_action.refresh_from_db()
     assert world.health_action.status == Status.COMPLETED
     assert records_for(world.health_action).get().actor == world.other
+
+
+def test_new_plan_form_offers_the_two_kinds_with_one_chosen_so_saving_it_as_it_stands_works(client, world):
+    def checked_kinds(page):
+        return re.findall(r'<input type="radio"[^>]*name="kind" value="(\w+)"[^>]*\bchecked\b', page)
+
+    client.force_login(world.member)
+    fresh = factories.review(reference="SCR-2026-09")
+    page = client.get(reverse("reviews:plan_create", args=[fresh.pk])).content.decode()
+    assert "---------" not in page
+    assert re.findall(r'<input type="radio"[^>]*name="kind" value="(\w*)"', page) == ["multi_agency", "single_agency"]
+    assert checked_kinds(page) == ["multi_agency"]
+    # Saved with only a title typed: the multi-agency plan the review did not have yet.
+    response = client.post(reverse("reviews:plan_create", args=[fresh.pk]), {"kind": "multi_agency", "title": "Overview"})
+    assert response.status_code == 302
+    assert ActionPlan.objects.get(review=fresh).kind == ActionPlan.Kind.MULTI_AGENCY
+    # Once it exists, the form starts on a single-agency plan.
+    assert checked_kinds(client.get(reverse("reviews:plan_create", args=[fresh.pk])).content.decode()) == ["single_agency"]
+
+
+def test_agency_drop_downs_name_agencies_by_what_tells_them_apart(client, world):
+    # Full names that begin alike look the same in a narrow box: each option starts with the short name.
+    for name, short in [("Northbridge City Council Education Service", "Education"),
+                        ("Northbridge City Council Housing Services", "Housing")]:
+        factories.agency(name=name, short_name=short)
+    client.force_login(world.member)
+    pages = [
+        reverse("actionplans:action_list"),
+        reverse("evidence:queue"),
+        reverse("actionplans:action_create", args=[world.multi_plan.pk]),
+        reverse("reviews:plan_create", args=[world.review.pk]),
+    ]
+    for url in pages:
+        options = re.findall(r'<option value="\d+"[^>]*>([^<]*Northbridge[^<]*)</option>', client.get(url).content.decode())
+        assert [html.unescape(o) for o in options] == [
+            "Education (Northbridge City Council Education Service)",
+            "Housing (Northbridge City Council Housing Services)",
+        ], url

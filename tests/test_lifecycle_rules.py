@@ -16,9 +16,9 @@ from django.utils import timezone
 from accounts import access
 from accounts.access import Need
 from accounts.models import Role
-from actionplans import lifecycle
+from actionplans import dates, lifecycle
 from actionplans.models import Action, ProgressUpdate
-from actionplans.rules import Status
+from actionplans.rules import Status, today
 from audit.models import ChangeRecord
 from evidence import services as evidence_services
 from evidence.models import Evidence, EvidenceDecision
@@ -38,8 +38,9 @@ def records_of(obj):
 HANDLED = {
     "get_review": {Need.VIEW, Need.CHANGE},
     "get_plan": {Need.VIEW, Need.CHANGE},
-    "get_action": {Need.VIEW, Need.CHANGE, Need.PROGRESS, Need.SUBMIT_EVIDENCE, Need.VERIFY},
+    "get_action": {Need.VIEW, Need.CHANGE, Need.PROGRESS, Need.SUBMIT_EVIDENCE, Need.VERIFY, Need.TARGET_DATE},
     "get_evidence": {Need.VIEW, Need.CHANGE, Need.DECIDE},
+    "get_date_change": {Need.VIEW, Need.CHANGE, Need.WITHDRAW},
 }
 
 
@@ -50,6 +51,10 @@ def _objects(world):
         "get_plan": world.multi_plan.pk,
         "get_action": world.multi_action.pk,
         "get_evidence": item.pk,
+        "get_date_change": dates.request_target_date(
+            action=world.multi_action, actor=world.agency_user, new_date=today() + datetime.timedelta(days=200),
+            reason="Late.",
+        ).pk,
     }
 
 
@@ -117,7 +122,7 @@ def test_a_superuser_with_the_agency_role_sees_other_agencies_plans_and_evidence
     multi_item = samples.submit_note(world.multi_action_health, world.other, description="Health multi-agency evidence.")
     client.force_login(root)
 
-    assert client.get("/").url == reverse("dashboard:index")  # an agency user starts from "My actions"
+    assert client.get("/").context["home"].role == "member"  # an agency user's home lists their agency's work
     assert client.get(reverse("actionplans:plan_detail", args=[world.health_plan.pk])).status_code == 200
     page = client.get(reverse("actionplans:action_detail", args=[world.health_action.pk]))
     assert page.status_code == 200
@@ -139,6 +144,7 @@ def test_a_superuser_with_the_agency_role_sees_other_agencies_plans_and_evidence
 
     # The same pages for an ordinary police user, so that the assertions above could fail.
     client.force_login(world.agency_user)
+    assert client.get("/").context["home"].role == "agency"
     assert client.get(reverse("actionplans:plan_detail", args=[world.health_plan.pk])).status_code == 404
     assert client.get(reverse("evidence:detail", args=[multi_item.pk])).status_code == 404
     assert client.get(reverse("evidence:queue")).status_code == 403

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.invitations import invitation_tokens
 from accounts.models import Role
-from actionplans import rules
+from actionplans import bulk, dates, rules
 from actionplans.models import Action, ActionPlan, ProgressUpdate
 from reviews.models import Review
 from tests import factories, matrix
@@ -35,8 +36,9 @@ from tests.matrix import (
 # fmt: off
 GET_MATRIX = [
     # url name                          object           anonymous member chair consultant admin police health
-    ("home",                            None,            (LOGIN,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
+    ("home",                            None,            ALL_200),
     ("healthz",                         None,            EVERYONE_200),
+    ("favicon",                         None,            (REDIR,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
     ("accounts:login",                  None,            (200,      REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
     ("accounts:logout",                 None,            POST_ONLY),
     ("accounts:password_change",        None,            ALL_200),
@@ -47,6 +49,11 @@ GET_MATRIX = [
     ("accounts:password_reset_confirm", "reset_link",    (REDIR,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
     ("accounts:password_reset_confirm", "spoiled_reset_link", EVERYONE_200),
     ("accounts:password_reset_complete", None,           EVERYONE_200),
+    # An invitation's link, like a reset link, is exchanged for one that hides the token; a spoiled one says so.
+    ("accounts:invitation",             "invitation_link", (REDIR,  REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
+    ("accounts:invitation",             "spoiled_invitation_link", EVERYONE_200),
+    # Only for those whose password an administrator set: everyone else is sent on (tests/test_invitations.py).
+    ("accounts:password_set",           None,            (LOGIN,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
     ("accounts:two_factor_setup",       None,            ALL_200),
     # Without an authenticator there is no code to check: the page sends people to link one.
     ("accounts:two_factor_verify",      None,            (LOGIN,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
@@ -75,6 +82,10 @@ GET_MATRIX = [
     ("actionplans:action_create",       "health_plan",   (LOGIN,    200,   403,   403,     200,   404,   403)),
     ("actionplans:action_list",         None,            ALL_200),
     ("actionplans:my_actions",          None,            ALL_200),
+    # Bulk updates (tests/test_bulk_updates.py): members only; the choice and the confirmation are posted.
+    ("actionplans:bulk_confirm",        None,            POST_ONLY),
+    ("actionplans:bulk_apply",          None,            POST_ONLY),
+    ("actionplans:bulk_result",         None,            EDITORS_ONLY),
     ("actionplans:action_detail",       "multi_action",  ALL_200),
     ("actionplans:action_detail",       "police_action", (LOGIN,    200,   200,   200,     200,   200,   404)),
     ("actionplans:action_detail",       "health_action", (LOGIN,    200,   200,   200,     200,   404,   200)),
@@ -94,6 +105,18 @@ GET_MATRIX = [
     ("actionplans:action_reinstate",    "cancelled_action", EDITORS_ONLY),
     ("actionplans:action_reinstate",    "police_cancelled", (LOGIN, 200,   403,   403,     200,   403,   404)),
     ("actionplans:action_reinstate",    "multi_action",  NOBODY_NOW),  # only a cancelled action is reinstated
+    # Target dates: members change them; the lead agency's users ask for a new one (police leads multi_action).
+    ("actionplans:action_target_date",  "multi_action",  (LOGIN,    200,   403,   403,     200,   200,   403)),
+    ("actionplans:action_target_date",  "police_action", (LOGIN,    200,   403,   403,     200,   200,   404)),
+    ("actionplans:action_target_date",  "health_action", (LOGIN,    200,   403,   403,     200,   404,   200)),
+    # ... not on a verified or cancelled action, nor while a request waits (a member decides it first).
+    ("actionplans:action_target_date",  "verified_action", NOBODY_NOW),
+    ("actionplans:action_target_date",  "cancelled_action", NOBODY_NOW),
+    ("actionplans:action_target_date",  "requested_action", NOBODY_NOW),
+    ("actionplans:date_change_decide",  "date_request",  EDITORS_ONLY),
+    ("actionplans:date_change_decide",  "police_date_request", (LOGIN, 200, 403,  403,     200,   403,   404)),
+    ("actionplans:date_change_decide",  "decided_date_change", NOBODY_NOW),  # nothing left to decide
+    ("actionplans:date_change_withdraw", "date_request", POST_ONLY),
     # Signing off and withdrawing a sign-off: tests/test_evidence_access.py, where the evidence they need is.
 ]
 
@@ -101,9 +124,13 @@ POST_MATRIX = [
     # url name                          object           anonymous member chair consultant admin police health
     ("accounts:logout",                 None,            (LOGIN,    SIGNED_OUT, SIGNED_OUT, SIGNED_OUT, SIGNED_OUT, SIGNED_OUT, SIGNED_OUT)),
     ("accounts:password_change",        None,            WRITE_SIGNED_IN),
+    ("accounts:password_set",           None,            (LOGIN,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
     # The same answer whether or not the address is known, and for everyone.
     ("accounts:password_reset",         None,            (REDIR,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
     ("reminders:preferences",           None,            WRITE_SIGNED_IN),  # each person's own, nobody else's
+    # The confirmation page of a bulk change (it changes nothing), then the change it confirms.
+    ("actionplans:bulk_confirm",        None,            (LOGIN,    200,   403,   403,     200,   403,   403)),
+    ("actionplans:bulk_apply",          None,            WRITE_EDITORS_ONLY),
     ("reviews:create",                  None,            WRITE_EDITORS_ONLY),
     ("reviews:edit",                    "review",        WRITE_EDITORS_ONLY),
     ("reviews:plan_create",             "review",        WRITE_EDITORS_ONLY),
@@ -132,6 +159,19 @@ POST_MATRIX = [
     ("actionplans:action_reinstate",    "cancelled_action", WRITE_EDITORS_ONLY),
     ("actionplans:action_reinstate",    "police_cancelled", (LOGIN, SAVED, 403,   403,     SAVED, 403,   404)),
     ("actionplans:action_reinstate",    "multi_action",  NOBODY_NOW),
+    ("actionplans:action_target_date",  "multi_action",  (LOGIN,    SAVED, 403,   403,     SAVED, SAVED, 403)),
+    ("actionplans:action_target_date",  "police_action", (LOGIN,    SAVED, 403,   403,     SAVED, SAVED, 404)),
+    ("actionplans:action_target_date",  "health_action", (LOGIN,    SAVED, 403,   403,     SAVED, 404,   SAVED)),
+    ("actionplans:action_target_date",  "verified_action", NOBODY_NOW),
+    ("actionplans:action_target_date",  "cancelled_action", NOBODY_NOW),
+    ("actionplans:action_target_date",  "requested_action", NOBODY_NOW),
+    ("actionplans:date_change_decide",  "date_request",  WRITE_EDITORS_ONLY),
+    ("actionplans:date_change_decide",  "police_date_request", (LOGIN, SAVED, 403, 403,    SAVED, 403,   404)),
+    # Decided already: a member who posts the form they had open is told by whom, on the form's page (409).
+    ("actionplans:date_change_decide",  "decided_date_change", (LOGIN, 409, 403, 403,      409,   403,   403)),
+    # Withdrawn only by the agency that asked (the police), not by members: they refuse it.
+    ("actionplans:date_change_withdraw", "date_request", (LOGIN,    403,   403,   403,     403,   SAVED, 403)),
+    ("actionplans:date_change_withdraw", "police_date_request", (LOGIN, 403, 403, 403,     403,   SAVED, 404)),
 ]
 # fmt: on
 
@@ -142,14 +182,36 @@ DOMAIN_WRITES = [(url_name, obj) for url_name, obj, _ in POST_MATRIX if url_name
 @pytest.fixture
 def w(world):
     """world plus actions in the statuses that close moves: cancelled ones (on the multi-agency plan, led by the
-    police, and on the police's own plan), a verified one (health-led); and password-reset links of a member who forgot theirs."""
+    police, and on the police's own plan), a verified one (health-led); and password-reset links of a member who forgot theirs,
+    and invitation links of a member an administrator invited."""
     world.cancelled_action = factories.action(world.multi_plan, world.police, reference="1.5", status=rules.Status.CANCELLED)
     world.police_cancelled = factories.action(world.police_plan, world.police, reference="P.5", status=rules.Status.CANCELLED)
     world.verified_action = factories.action(world.multi_plan, world.health, reference="1.6", status=rules.Status.VERIFIED)
+    # Target dates: a request from the police waiting on a multi-agency action and on one of its own plan; and a
+    # member's change, decided as it was made.
+    later = rules.today() + datetime.timedelta(days=200)
+    world.requested_action = factories.action(world.multi_plan, world.police, reference="1.7")
+    world.date_request = dates.request_target_date(
+        action=world.requested_action, actor=world.agency_user, new_date=later, reason="The trainer is ill."
+    )
+    police_requested = factories.action(world.police_plan, world.police, reference="P.7")
+    world.police_date_request = dates.request_target_date(
+        action=police_requested, actor=world.agency_user, new_date=later, reason="The system upgrade slipped."
+    )
+    moved = factories.action(world.multi_plan, world.health, reference="1.8")
+    world.decided_date_change = dates.change_target_date(
+        action=moved, actor=world.member, new_date=later, reason="Re-planned.", seen_date=moved.target_date
+    )
     forgetful = factories.user(Role.MEMBER, username="forgetful")  # not a role of the matrix: never signed in here
     uidb64 = urlsafe_base64_encode(force_bytes(forgetful.pk))
     world.reset_link = (uidb64, default_token_generator.make_token(forgetful))
     world.spoiled_reset_link = (uidb64, "spoiled-token")
+    invited = factories.user(Role.MEMBER, username="invited", email="invited@example.org", must_set_password=True)
+    invited.set_unusable_password()
+    invited.save()
+    invited_uid = urlsafe_base64_encode(force_bytes(invited.pk))
+    world.invitation_link = (invited_uid, invitation_tokens.make_token(invited))
+    world.spoiled_invitation_link = (invited_uid, "spoiled-token")
     return world
 
 
@@ -162,6 +224,9 @@ def _valid_data(world, url_name, obj):
         return {"old_password": factories.PASSWORD, "new_password1": new, "new_password2": new}
     if url_name == "accounts:password_reset":
         return {"email": "nobody@example.org"}
+    if url_name == "accounts:password_set":
+        new = "another-long-test-passphrase-2031"
+        return {"new_password1": new, "new_password2": new}
     if url_name == "reminders:preferences":
         return {"delivery": "separate", "due_soon": ""}
     if url_name == "reviews:create":
@@ -203,7 +268,7 @@ def _valid_data(world, url_name, obj):
             "recommendation": "Agencies should share information.",
             "description": "Write a protocol.",
             "lead_agency": plan.agency_id or world.police.pk,
-            "target_date": "2027-01-31",
+            "target_date": "2030-01-31",
             "success_measure": "Protocol signed.",
             "themes": [world.theme.pk],
         }
@@ -219,6 +284,19 @@ def _valid_data(world, url_name, obj):
             "success_measure": action.success_measure,
             "loaded_version": factories.loaded_version(action),
         }
+    if url_name == "actionplans:action_target_date":
+        action = Action.objects.get(pk=getattr(world, obj).pk)
+        new_date = action.target_date + datetime.timedelta(days=30)
+        return {"new_date": new_date.isoformat(), "reason": "The trainer withdrew.", "seen_date": action.target_date}
+    if url_name == "actionplans:date_change_decide":
+        return {"decision": "approve", "note": ""}
+    if url_name == "actionplans:date_change_withdraw":
+        return {}
+    if url_name == "actionplans:bulk_confirm":
+        return {"actions": [world.multi_action.pk], "scope": "selected", "operation": "note", "note": "Discussed."}
+    if url_name == "actionplans:bulk_apply":
+        note = bulk.Change(bulk.Operation.NOTE, note="Discussed at the board meeting.")
+        return {"token": bulk.prepare(world.member, Action.objects.filter(pk=world.multi_action.pk), note).token}
     seen = {"seen_status": factories.seen_status(getattr(world, obj))} if obj else {}
     if url_name == "actionplans:action_progress":
         return {"status": rules.Status.COMPLETED, "note": "Training delivered to all teams.", **seen}
@@ -252,11 +330,12 @@ def test_get_of_an_object_that_does_not_exist_is_404(client, world):
         assert client.get(reverse(url_name, args=[999999])).status_code == 404
 
 
-def test_home_sends_agency_users_to_their_actions_and_others_to_the_dashboard(client, world):
+def test_home_is_each_persons_own_page(client, world):
+    # What each role's home page lists is tests/test_home.py's; here, that it is a page and not a redirect.
     client.force_login(world.agency_user)
-    assert client.get(reverse("home")).url == reverse("actionplans:my_actions")
+    assert "My actions" in client.get(reverse("home")).context["home"].lists[0].heading
     client.force_login(world.chair)
-    assert client.get(reverse("home")).url == reverse("dashboard:index")
+    assert client.get(reverse("home")).context["home"].role == "chair"
 
 
 def test_board_chair_is_refused_every_write_and_nothing_changes(client, w):
@@ -374,7 +453,8 @@ WRITE_LINKS = [
     (
         "actionplans:action_detail",
         "multi_action",
-        [("actionplans:action_edit", "multi_action"), ("actionplans:action_cancel", "multi_action"), ("actionplans:action_progress", "multi_action")],
+        [("actionplans:action_edit", "multi_action"), ("actionplans:action_cancel", "multi_action"), ("actionplans:action_progress", "multi_action"),
+         ("actionplans:action_target_date", "multi_action")],
     ),
     ("actionplans:action_detail", "cancelled_action", [("actionplans:action_reinstate", "cancelled_action")]),
 ]

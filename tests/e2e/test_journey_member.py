@@ -37,7 +37,8 @@ def test_member_creates_a_review_with_a_plan_and_actions_and_finds_one_again(sig
         page.get_by_label("Reference").fill(reference)
         page.get_by_label("Recommendation").fill("Agencies should recognise neglect earlier.")
         page.get_by_label("What will be done").fill(what)
-        page.get_by_label("Lead agency").select_option(label="Northbridge Health NHS Trust")
+        lead = page.get_by_label("Lead agency")  # its options read "Health (Northbridge Health NHS Trust)"
+        lead.select_option(lead.locator("option", has_text="Northbridge Health NHS Trust").get_attribute("value"))
         page.get_by_label("Responsible officer").select_option(label="Helen Marsh (Health)")
         page.get_by_label("Target date").fill(target)
         page.get_by_label("Success measure").fill("An audit shows neglect recognised at first contact.")

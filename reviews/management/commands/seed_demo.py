@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts.models import Agency, Role, User
 from accounts.validators import DEMO_PASSWORD
-from actionplans import lifecycle, rules
-from actionplans.models import Action, ActionPlan, ProgressUpdate
+from actionplans import dates, lifecycle, rules
+from actionplans.models import Action, ActionPlan, ProgressUpdate, TargetDateChange
 from audit.services import record_created, record_sealed
 from dashboard import services as dashboard_services
 from evidence import services as evidence_services
@@ -148,12 +148,22 @@ class Command(BaseCommand):
     def seed_action(self, plan, data, agencies, users, themes, author):
         """The action as the demo defines it. A new one is taken through its story by the lifecycle, update by
         update (the sign-off waits for its evidence: see sign_off); an existing one keeps its status and log."""
-        action, created = self.upsert(Action, {"plan": plan, "reference": data["ref"]}, {
+        lookup = {"plan": plan, "reference": data["ref"]}
+        target = self.today + datetime.timedelta(days=data["due"])
+        dated = {"target_date": target}
+        stored = Action.objects.filter(**lookup).values("target_date", "original_target_date").first()
+        if stored is None and data.get("date_moves"):
+            # Created on its first date; the moves then take it to ``due`` (move_dates).
+            dated["target_date"] = self.today + datetime.timedelta(days=data["date_moves"][0][2])
+        elif stored is not None:
+            # Dates are relative to today: the original date keeps its distance from the current one.
+            dated["original_target_date"] = target - (stored["target_date"] - stored["original_target_date"])
+        action, created = self.upsert(Action, lookup, {
             "recommendation": data["recommendation"],
             "description": data["description"],
             "lead_agency": agencies[data["lead"]],
             "responsible_officer": users[data["officer"]] if data["officer"] else None,
-            "target_date": self.today + datetime.timedelta(days=data["due"]),
+            **dated,
             "success_measure": data["success_measure"],
             "created_by": author,
         })
@@ -166,6 +176,7 @@ class Command(BaseCommand):
             for i, update in enumerate(data["updates"]):
                 if update[3] != rules.Status.VERIFIED:
                     self.replay(action, data, users, i, update)
+            self.move_dates(action, data, users)
 
     def story(self, data):
         """Updates for an action the demo gives only a status: started, completed and signed off, as far as its
@@ -199,6 +210,33 @@ class Command(BaseCommand):
         if before != after:
             Action.objects.filter(pk=action.pk).update(status_changed_at=moment)
         self.created += 1
+
+    def move_dates(self, action, data, users):
+        """The moves of a new action's target date, through actionplans.dates as the pages make them, dated as the
+        demo has them."""
+        for i, (days_ago, by, from_due, to_due, reason, decision) in enumerate(data.get("date_moves", ())):
+            person = users[by]
+            new_date = self.today + datetime.timedelta(days=to_due)
+            assert action.target_date == self.today + datetime.timedelta(days=from_due), f"{action}: date moves"
+            if person.is_agency_user:
+                change = dates.request_target_date(action=action, actor=person, new_date=new_date, reason=reason)
+            else:
+                change = dates.change_target_date(
+                    action=action, actor=person, new_date=new_date, reason=reason, seen_date=action.target_date
+                )
+            decided_at = change.decided_at
+            if person.is_agency_user and decision is not None:
+                decided_days_ago, member, approved, note = decision
+                dates.decide_target_date(change=change, actor=users[member], approve=approved, note=note)
+                decided_at = self.moment(decided_days_ago, i)
+            elif not person.is_agency_user:
+                decided_at = self.moment(days_ago, i)
+            TargetDateChange.objects.filter(pk=change.pk).update(
+                requested_at=self.moment(days_ago, i), decided_at=decided_at
+            )
+            self.created += 1
+        action.refresh_from_db()
+        assert action.target_date == self.today + datetime.timedelta(days=data["due"]), f"{action}: moves end at due"
 
     def sign_off(self, users):
         """The sign-offs of the new verified actions, now that their accepted evidence exists."""
