@@ -14,8 +14,9 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 
+# --no-compile: Python compiles the modules it imports when it first imports them, not every file up front.
 $(VENV)/.installed: requirements.txt build-constraints.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-compile -r requirements.txt
 	touch $@
 
 # The development list (tests, benchmarks, lint) on top of the runtime one; `make run` never needs it.
