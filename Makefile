@@ -31,8 +31,9 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
 
-demo: migrate
-	$(BIN)/python manage.py seed_demo --if-empty
+# Migrates and loads the demo in one process: one start-up of Django instead of two.
+demo: install
+	$(BIN)/python manage.py seed_demo --if-empty --migrate
 
 run: demo
 	@echo "scrsystem on http://127.0.0.1:$(PORT)/ (demo accounts in README.md, password demo-password)"

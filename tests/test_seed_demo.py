@@ -86,3 +86,26 @@ def test_the_demo_leaves_an_audit_chain_that_verifies(demo_allowed):
     out = io.StringIO()
     call_command("verify_audit_chain", stdout=out)
     assert "Audit chain intact" in out.getvalue()
+
+
+def test_seed_demo_can_bring_an_empty_database_up_to_date_first(tmp_path):
+    """`make run` migrates and seeds in one process (seed_demo --migrate) on a database with no tables yet."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "scrsystem.settings", "VAR_DIR": str(tmp_path / "var"), "DEBUG": "true"})
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo", "--if-empty", "--migrate"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Applying actionplans.0001_initial" in run.stdout and "Demo data loaded" in run.stdout
+    again = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo", "--if-empty", "--migrate"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert again.returncode == 0 and "demo data not loaded (--if-empty)" in again.stdout

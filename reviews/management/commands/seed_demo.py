@@ -6,6 +6,7 @@ import datetime
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -34,13 +35,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing when any review exists already."
         )
+        parser.add_argument(
+            "--migrate",
+            action="store_true",
+            help="Bring the database up to date first, in the same process (as `make run` does: one start-up).",
+        )
 
-    def handle(self, *args, if_empty=False, **options):
+    def handle(self, *args, if_empty=False, migrate=False, **options):
         if not settings.ALLOW_DEMO_DATA:
             raise CommandError(
                 "Demo data is not allowed here: its accounts have a published password. "
                 "Set ALLOW_DEMO_DATA=true only on a development or demonstration system."
             )
+        if migrate:
+            call_command("migrate", interactive=False, verbosity=options["verbosity"], stdout=self.stdout)
         if if_empty and Review.objects.exists():
             self.stdout.write("Reviews exist already; demo data not loaded (--if-empty).")
             return
