@@ -38,6 +38,7 @@ def snapshot_backfill(*, days, today=None):
     if not wanted:
         return 0
     histories = _histories()
+    snapshots = []
     for day in sorted(wanted):
         groups = defaultdict(list)
         for history in histories:
@@ -47,14 +48,15 @@ def snapshot_backfill(*, days, today=None):
                 groups[history.key].append(SimpleNamespace(
                     status=status, target_date=history.target_date, original_target_date=history.target_date
                 ))
-        snapshots = []
         for (plan_id, lead_agency_id), actions in groups.items():
             figures = rules.figures_in_python(actions, on=day)
             snapshots.append(
                 Snapshot(date=day, plan_id=plan_id, lead_agency_id=lead_agency_id,
                          **{name: getattr(figures, name) for name in Snapshot.COUNTS})
             )
-        _store(day, snapshots)
+    # The wanted days had no rows: nothing to update or remove, so all of them go in at once. A row another
+    # process wrote for one of them meanwhile is a real snapshot, and wins.
+    Snapshot.objects.bulk_create(snapshots, batch_size=2000, ignore_conflicts=True)
     return len(wanted)
 
 
