@@ -27,7 +27,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.db import models, transaction
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
-from django.utils import formats, timezone
+from django.utils import timezone
 
 from accounts import access
 from accounts.models import Role, User
@@ -69,14 +69,6 @@ class Unreadable(lifecycle.Refused):
     """The confirmation posted is out of date or not one this site made; nothing was changed."""
 
 
-def _day(date):
-    return formats.date_format(date, "j M Y")
-
-
-def _when(moment):
-    return formats.date_format(timezone.localtime(moment), "j M Y H:i")
-
-
 def _officer_name(officer):
     if officer is None:
         return "none named"
@@ -107,7 +99,7 @@ class Change:
                 return "Take the responsible officer off each action (its lead agency's users are reminded instead)."
             return f"Make {_officer_name(self.officer)} the responsible officer of each action."
         if self.operation == Operation.DATES:
-            to = f"to {_day(self.new_date)}" if self.new_date else f"{self.days} day{'s' * (self.days != 1)} later"
+            to = f"to {dates.day(self.new_date)}" if self.new_date else f"{self.days} day{'s' * (self.days != 1)} later"
             return f"Move the target date of each action {to}, because: {self.reason}"
         return f"Record this progress note on each action, leaving its status as it is: {self.note}"
 
@@ -266,7 +258,7 @@ def _refusal(user, action, change, waiting):
         if action.status in dates.CLOSED or action.pk in waiting:
             return dates.refusal(action, waiting.get(action.pk))
         if change.new_date_of(action) == action.target_date:
-            return f"The target date of action {action} is {_day(action.target_date)} already."
+            return f"The target date of action {action} is {dates.day(action.target_date)} already."
         return None
     if not lifecycle.ACTION_MOVES["progress"].allows(user, action):
         if action.status == Status.CANCELLED:
@@ -281,7 +273,7 @@ def _before_after(action, change):
     if change.operation == Operation.OFFICER:
         return _officer_name(action.responsible_officer), _officer_name(change.officer)
     if change.operation == Operation.DATES:
-        return _day(action.target_date), _day(change.new_date_of(action))
+        return dates.day(action.target_date), dates.day(change.new_date_of(action))
     status = action.get_status_display().lower()
     return "", f"progress note recorded; the status stays {status}"
 
@@ -395,7 +387,7 @@ def _conflicts(conflicting, change, since):
     lines = []
     for action in conflicting:
         found = newest.get(action.pk)
-        who = f", by {found[0]} on {_when(found[1])} ({found[2]})" if found else ""
+        who = f", by {found[0]} on {lifecycle.when(found[1])} ({found[2]})" if found else ""
         lines.append(
             Line(action.pk, str(action), refusal=f"Action {action} was changed since you confirmed{who}, so nothing "
                  "was changed on it. Check it again if the change still applies.")

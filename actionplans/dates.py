@@ -25,7 +25,7 @@ from django.db.models import F
 from django.utils import formats, timezone
 
 from accounts import access
-from actionplans.lifecycle import Conflict, Refused
+from actionplans.lifecycle import Conflict, Refused, when, yours
 from actionplans.models import Action, TargetDateChange
 from actionplans.rules import Status
 from audit.services import record_changed, record_created, snapshot
@@ -50,14 +50,6 @@ CLOSED = (Status.VERIFIED, Status.CANCELLED)
 def day(date):
     """A date as the pages write it: 3 Mar 2026."""
     return formats.date_format(date, "j M Y")
-
-
-def _when(moment):
-    return formats.date_format(timezone.localtime(moment), "j M Y H:i")
-
-
-def _yours(text):
-    return f" What you wrote, to use again: “{text.strip()}”" if text and text.strip() else ""
 
 
 def pending_request(action):
@@ -118,11 +110,11 @@ def _date_conflict(action, seen_date, text):
         .order_by("-decided_at", "-id")
         .first()
     )
-    who = f" by {last.decided_by} on {_when(last.decided_at)}" if last and last.new_date == current else ""
+    who = f" by {last.decided_by} on {when(last.decided_at)}" if last and last.new_date == current else ""
     return Conflict(
         f"While you were working, the target date of action {action} was changed from {day(seen_date)} to "
         f"{day(current)}{who}, so nothing of yours was saved. Read its page as it is now, then try again if it still "
-        f"applies.{_yours(text)}",
+        f"applies.{yours(text)}",
         code="conflict",
     )
 
@@ -202,13 +194,13 @@ def _decision_conflict(change, text):
     """The request was decided or withdrawn since the person saw it waiting."""
     stored = TargetDateChange.objects.select_related("decided_by").get(pk=change.pk)
     if stored.status == TargetDateChange.Status.WITHDRAWN:
-        outcome = f"withdrawn by {stored.decided_by} on {_when(stored.decided_at)}"
+        outcome = f"withdrawn by {stored.decided_by} on {when(stored.decided_at)}"
     else:
-        outcome = f"{stored.get_status_display().lower()} by {stored.decided_by} on {_when(stored.decided_at)}"
+        outcome = f"{stored.get_status_display().lower()} by {stored.decided_by} on {when(stored.decided_at)}"
     return Conflict(
         f"While you were working, the request to move the target date of action {change.action} to "
         f"{day(change.new_date)} was {outcome}, so nothing of yours was saved. Read the action's page as it is now."
-        f"{_yours(text)}",
+        f"{yours(text)}",
         code="conflict",
     )
 
@@ -257,7 +249,7 @@ def decide_target_date(*, change, actor, approve, note):
         raise Conflict(
             f"The target date of action {action} is {day(row['target_date'])} now, not {day(change.old_date)} as "
             "when the request was made, so nothing was saved. Refuse the request, with a note, and ask the agency "
-            f"for a new one if it still applies.{_yours(note)}",
+            f"for a new one if it still applies.{yours(note)}",
             code="conflict",
         )
     record_changed(action, actor=actor, before=before)

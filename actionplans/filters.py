@@ -24,6 +24,21 @@ def _officers(request):
     return User.objects.filter(role=Role.AGENCY).select_related("agency").order_by("first_name", "last_name")
 
 
+#: The action list's order when the reader chooses none: the earliest target date first.
+LIST_ORDER = ("target_date", "plan__review__reference", "reference")
+
+
+def listed_actions(params, actions, request):
+    """The actions the action list shows for the query ``params`` (its filters, and its order when none is chosen),
+    from ``actions`` (access.visible_actions, or "My actions"): the list, its exports and the home page's lists.
+    Returns the filter (for its form) and the queryset."""
+    action_filter = ActionFilter(params, queryset=actions, request=request)
+    listed = action_filter.qs
+    if not params.get("ordering"):
+        listed = listed.order_by(*LIST_ORDER)
+    return action_filter, listed
+
+
 def _escalated_choices():
     return [("yes", f"Overdue {settings.REMINDER_ESCALATION_DAYS} days or more (escalated)")]
 
@@ -45,7 +60,7 @@ class ActionOrdering(django_filters.OrderingFilter):
                 default=Value(1),
                 output_field=IntegerField(),
             )
-            return qs.order_by(mine, "target_date", "plan__review__reference", "reference")
+            return qs.order_by(mine, *LIST_ORDER)
         return super().filter(qs, value)
 
 

@@ -182,7 +182,8 @@ def _name(obj):
     return f"Action {obj}" if isinstance(obj, Action) else f"Evidence #{obj.pk} on action {obj.action}"
 
 
-def _when(moment):
+def when(moment):
+    """A moment as the refusals name it: 3 Mar 2026 14:05, local time."""
     return formats.date_format(timezone.localtime(moment), "j M Y H:i")
 
 
@@ -195,7 +196,8 @@ def _check(move, user, obj, seen, target):
         raise Refused(f"{_name(obj)} is {obj.get_status_display().lower()}: “{move.label}” is not possible.")
 
 
-def _yours(text):
+def yours(text):
+    """What the person wrote, given back in a refusal so that nothing of theirs is lost."""
     return f" What you wrote, to use again: “{text.strip()}”" if text and text.strip() else ""
 
 
@@ -207,12 +209,12 @@ def _action_conflict(action, seen, text):
     last = ProgressUpdate.objects.filter(action_id=action.pk).select_related("author").order_by("-created_at", "-id")
     last = (current != seen and last.filter(status_before=seen).first()) or last.first()
     seen_label, now_label = Status(seen).label.lower(), Status(current).label.lower()
-    who = f" by {last.author} on {_when(last.created_at)}" if last and last.status_after == current else ""
+    who = f" by {last.author} on {when(last.created_at)}" if last and last.status_after == current else ""
     # The same status again (see Seen): it was changed and changed back since the person saw it.
     changed = f"changed from {seen_label} to {now_label}" if current != seen else f"changed and is now {now_label} again"
     return Conflict(
         f"While you were working, action {action} was {changed}{who}, so nothing of yours was saved. Read its page "
-        f"as it is now, then try again if it still applies.{_yours(text)}",
+        f"as it is now, then try again if it still applies.{yours(text)}",
         code="conflict",
     )
 
@@ -318,16 +320,16 @@ def _evidence_conflict(evidence, seen, text):
     detail = ""
     try:
         decision = EvidenceDecision.objects.select_related("decided_by").get(evidence_id=item.pk)
-        detail = f" by {decision.decided_by} on {_when(decision.decided_at)}"
+        detail = f" by {decision.decided_by} on {when(decision.decided_at)}"
     except ObjectDoesNotExist:
         newer = Evidence.objects.select_related("submitted_by").filter(supersedes_id=item.pk).first()
         if newer is not None:
-            detail = f" by evidence #{newer.pk}, from {newer.submitted_by} on {_when(newer.submitted_at)}"
+            detail = f" by evidence #{newer.pk}, from {newer.submitted_by} on {when(newer.submitted_at)}"
         elif item.withdrawn_by is not None:
-            detail = f" by {item.withdrawn_by} on {_when(item.withdrawn_at)}"
+            detail = f" by {item.withdrawn_by} on {when(item.withdrawn_at)}"
     return Conflict(
         f"While you were working, evidence #{item.pk} on action {item.action} was {now_label}{detail}, so nothing "
-        f"of yours was saved. Read it as it is now, then act again if it still applies.{_yours(text)}",
+        f"of yours was saved. Read it as it is now, then act again if it still applies.{yours(text)}",
         code="conflict",
     )
 

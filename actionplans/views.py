@@ -8,7 +8,7 @@ from accounts.access import Need
 from actionplans import lifecycle, rules, services
 from actionplans.bulk_views import bulk_panel
 from actionplans.date_views import target_date_panel
-from actionplans.filters import ActionFilter
+from actionplans.filters import listed_actions
 from actionplans.forms import ActionForm, ActionPlanForm, ProgressForm, ReasonForm, ReinstateForm, SignOffForm
 from actionplans.selectors import with_latest_progress
 from audit.services import history_of
@@ -20,10 +20,8 @@ LIST_RELATED = ("plan__review", "plan__agency", "lead_agency", "responsible_offi
 
 
 def _paginated_actions(request, queryset, **context):
-    action_filter = ActionFilter(request.GET, queryset=queryset, request=request)
-    actions = with_latest_progress(action_filter.qs.select_related(*LIST_RELATED))
-    if not request.GET.get("ordering"):
-        actions = actions.order_by("target_date", "plan__review__reference", "reference")
+    action_filter, actions = listed_actions(request.GET, queryset, request)
+    actions = with_latest_progress(actions.select_related(*LIST_RELATED))
     page, query = paginate(request, actions)
     return {"filter": action_filter, "page": page, "query": query, "today": rules.today(), **context}
 

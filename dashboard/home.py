@@ -21,7 +21,7 @@ from django.utils import dateformat, timezone
 
 from accounts import access
 from actionplans import rules
-from actionplans.filters import ActionFilter
+from actionplans.filters import listed_actions
 from actionplans.models import TargetDateChange
 from actionplans.selectors import CHANGES, with_latest_progress
 from actionplans.views import LIST_RELATED, mine_of
@@ -87,10 +87,7 @@ def _filtered(request, params, *, mine=False):
     actions = access.visible_actions(request.user)
     if mine:
         actions, _ = mine_of(request.user, actions)
-    actions = ActionFilter(QueryDict(urlencode(params)), queryset=actions, request=request).qs
-    if "ordering" not in params:  # the list's own default order (actionplans.views._paginated_actions)
-        actions = actions.order_by("target_date", "plan__review__reference", "reference")
-    return actions
+    return listed_actions(QueryDict(urlencode(params)), actions, request)[1]
 
 
 def _action_list(request, key, params, *, mine=False, **words):

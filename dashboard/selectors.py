@@ -17,6 +17,7 @@ from django.urls import reverse
 from accounts import access
 from accounts.models import Agency
 from actionplans import rules
+from actionplans.filters import LIST_ORDER
 from actionplans.selectors import with_latest_progress
 from dashboard.models import Snapshot
 from reviews.models import Review, Theme
@@ -243,7 +244,7 @@ def _overdue_actions(actions, limit=None):
     overdue = (
         with_latest_progress(actions.filter(rules.overdue_q()))
         .select_related("plan__review", "plan__agency", "lead_agency", "responsible_officer")
-        .order_by("target_date", "plan__review__reference", "reference")
+        .order_by(*LIST_ORDER)  # the order of the action list the overdue figure opens
     )
     return list(overdue[:limit] if limit else overdue)
 

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from accounts import access
 from accounts.models import Agency
 from actionplans import rules
-from actionplans.filters import ActionFilter
+from actionplans.filters import listed_actions
 from actionplans.views import mine_of
 from dashboard import exports, report, selectors, services
 
@@ -37,9 +37,7 @@ def _filtered_actions(request):
     actions = access.visible_actions(request.user)
     if request.GET.get("mine"):
         actions, _ = mine_of(request.user, actions)
-    actions = ActionFilter(request.GET, queryset=actions, request=request).qs
-    if not request.GET.get("ordering"):
-        actions = actions.order_by("target_date", "plan__review__reference", "reference")
+    _, actions = listed_actions(request.GET, actions, request)
     return exports.export_queryset(actions, request.user)
 
 
