@@ -1,8 +1,6 @@
 import datetime
 
 import django_filters
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.conf import settings
 from django.db.models import Case, IntegerField, Q, Value, When
@@ -14,6 +12,11 @@ from actionplans import rules
 from actionplans.models import Action, TargetDateChange
 from actionplans.selectors import CHANGES, changed_since
 from reviews.models import Review, Theme
+from scrsystem.widgets import FastSelect
+
+#: Up to this many reviews, the action list's review filter is a drop-down of them all; with more, a text box for
+#: a review's reference (a drop-down of thousands is slow to draw and to use).
+REVIEW_DROP_DOWN_MAX = 100
 
 
 def _plans(request):
@@ -37,6 +40,48 @@ def listed_actions(params, actions, request):
     if not params.get("ordering"):
         listed = listed.order_by(*LIST_ORDER)
     return action_filter, listed
+
+
+class ReviewField(forms.Field):
+    """A review, named by its reference as typed (capitals or not) or by its id (the links: ``?review=<id>``).
+    How the form shows it (a drop-down or a text box) is ``ActionFilter.offer_choices``'s choice."""
+
+    widget = forms.TextInput
+    default_error_messages = {"no_match": "No review has the reference “%(value)s”."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: What the form shows for the chosen review (offer_choices sets it): its id or its reference.
+        self.shown = None
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        if len(value) <= Review._meta.get_field("reference").max_length:
+            matches = Q(reference__iexact=value)
+            if value.isdigit() and len(value) < 10:
+                matches |= Q(pk=int(value))
+            # An id (a link) first, then the reference as written, then in other capitals.
+            found = sorted(Review.objects.filter(matches), key=lambda r: (str(r.pk) != value, r.reference != value))
+            if found:
+                return found[0]
+        raise forms.ValidationError(self.error_messages["no_match"], code="no_match", params={"value": value})
+
+    def prepare_value(self, value):
+        return value if self.shown is None else self.shown
+
+
+class ReviewFilter(django_filters.Filter):
+    field_class = ReviewField
+
+
+class DropDown(django_filters.ChoiceFilter):
+    """A choice filter drawn with FastSelect (no template per option)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", FastSelect)
+        super().__init__(*args, **kwargs)
 
 
 def _escalated_choices():
@@ -66,19 +111,23 @@ class ActionOrdering(django_filters.OrderingFilter):
 
 class ActionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="search")
-    review = django_filters.ModelChoiceFilter(
-        field_name="plan__review", queryset=Review.objects.order_by("reference"), label="Review", empty_label="Any review"
+    review = ReviewFilter(field_name="plan__review", label="Review")
+    plan = django_filters.ModelChoiceFilter(queryset=_plans, label="Action plan", empty_label="Any plan", widget=FastSelect)
+    lead_agency = django_filters.ModelChoiceFilter(
+        queryset=Agency.objects.all(), label="Lead agency", empty_label="Any agency", widget=FastSelect
     )
-    plan = django_filters.ModelChoiceFilter(queryset=_plans, label="Action plan", empty_label="Any plan")
-    lead_agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label="Lead agency", empty_label="Any agency")
-    status = django_filters.ChoiceFilter(choices=rules.Status.choices, label="Status", empty_label="Any status")
-    theme = django_filters.ModelChoiceFilter(field_name="themes", queryset=Theme.objects.all(), label="Theme", empty_label="Any theme")
-    responsible_officer = django_filters.ModelChoiceFilter(queryset=_officers, label="Responsible officer", empty_label="Anyone")
-    overdue = django_filters.ChoiceFilter(
+    status = DropDown(choices=rules.Status.choices, label="Status", empty_label="Any status")
+    theme = django_filters.ModelChoiceFilter(
+        field_name="themes", queryset=Theme.objects.all(), label="Theme", empty_label="Any theme", widget=FastSelect
+    )
+    responsible_officer = django_filters.ModelChoiceFilter(
+        queryset=_officers, label="Responsible officer", empty_label="Anyone", widget=FastSelect
+    )
+    overdue = DropDown(
         choices=[("yes", "Overdue only"), ("no", "Not overdue")], method="filter_overdue", label="Overdue", empty_label="Overdue or not"
     )
-    brag = django_filters.ChoiceFilter(choices=rules.Brag.choices, method="filter_brag", label="BRAG rating", empty_label="Any rating")
-    state = django_filters.ChoiceFilter(
+    brag = DropDown(choices=rules.Brag.choices, method="filter_brag", label="BRAG rating", empty_label="Any rating")
+    state = DropDown(
         choices=[
             ("counted", "Counted in percentages (not cancelled)"),
             ("done", "Completed or verified"),
@@ -88,40 +137,40 @@ class ActionFilter(django_filters.FilterSet):
         label="Counted as",
         empty_label="All actions",
     )
-    evidence = django_filters.ChoiceFilter(
+    evidence = DropDown(
         choices=[("awaiting", "With evidence awaiting audit"), ("rejected", "With rejected evidence to answer")],
         method="filter_evidence",
         label="Evidence",
         empty_label="With or without evidence",
     )
-    slipped = django_filters.ChoiceFilter(
+    slipped = DropDown(
         choices=[("yes", "Target date slipped (later than the original)")],
         method="filter_slipped",
         label="Target date",
         empty_label="Slipped or not",
     )
-    date_change = django_filters.ChoiceFilter(
+    date_change = DropDown(
         choices=[("pending", "A new target date waiting for approval")],
         method="filter_date_change",
         label="Date changes",
         empty_label="With or without",
     )
-    assigned = django_filters.ChoiceFilter(
+    assigned = DropDown(
         choices=[("me", "Assigned to me")], method="filter_assigned", label="Assigned", empty_label="To anyone"
     )
-    due_within = django_filters.ChoiceFilter(
+    due_within = DropDown(
         choices=[("7", "Due in the next 7 days")], method="filter_due_within", label="Due", empty_label="Any time"
     )
-    escalated = django_filters.ChoiceFilter(
+    escalated = DropDown(
         choices=_escalated_choices, method="filter_escalated", label="Escalation", empty_label="Escalated or not"
     )
-    ready = django_filters.ChoiceFilter(
+    ready = DropDown(
         choices=[("signoff", "Completed, with accepted evidence: ready to sign off")],
         method="filter_ready",
         label="Sign-off",
         empty_label="Ready or not",
     )
-    changed = django_filters.ChoiceFilter(
+    changed = DropDown(
         choices=list(CHANGES.items()), method="filter_changed", label="Changed", empty_label="Changed or not"
     )
     since = django_filters.DateFilter(
@@ -135,48 +184,70 @@ class ActionFilter(django_filters.FilterSet):
         field_labels={"target_date": "Target date", "plan__review__reference": "Review reference"},
         label="Sort by",
         empty_label="Target date, earliest first",
+        widget=FastSelect,
     )
 
     class Meta:
         model = Action
         fields = []
 
+    #: The form's rows on the page: each field with its width in Bootstrap columns (of 12, from medium screens up).
+    LAYOUT = (
+        (("q", 6), ("review", 3), ("plan", 3)),
+        (("lead_agency", 3), ("responsible_officer", 3), ("theme", 3), ("status", 3)),
+        (("overdue", 3), ("brag", 3), ("state", 3), ("ordering", 3)),
+        (("evidence", 3), ("slipped", 3), ("date_change", 3), ("assigned", 3)),
+        (("due_within", 3), ("escalated", 3), ("ready", 3), ("changed", 3)),
+        (("since", 3),),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.form.fields["responsible_officer"].label_from_instance = lambda u: f"{u} ({u.agency.short_name})"
         Agency.label_choices(self.form.fields["lead_agency"])
-        self.form.helper = helper = FormHelper()
-        helper.form_method = "get"
-        helper.disable_csrf = True
-        helper.layout = Layout(
-            Row(Column("q", css_class="col-md-6"), Column("review", css_class="col-md-3"), Column("plan", css_class="col-md-3")),
-            Row(
-                Column("lead_agency", css_class="col-md-3"),
-                Column("responsible_officer", css_class="col-md-3"),
-                Column("theme", css_class="col-md-3"),
-                Column("status", css_class="col-md-3"),
-            ),
-            Row(
-                Column("overdue", css_class="col-md-3"),
-                Column("brag", css_class="col-md-3"),
-                Column("state", css_class="col-md-3"),
-                Column("ordering", css_class="col-md-3"),
-            ),
-            Row(
-                Column("evidence", css_class="col-md-3"),
-                Column("slipped", css_class="col-md-3"),
-                Column("date_change", css_class="col-md-3"),
-                Column("assigned", css_class="col-md-3"),
-            ),
-            Row(
-                Column("due_within", css_class="col-md-3"),
-                Column("escalated", css_class="col-md-3"),
-                Column("ready", css_class="col-md-3"),
-                Column("changed", css_class="col-md-3"),
-            ),
-            Row(Column("since", css_class="col-md-3")),
-        )
-        helper.add_input(Submit("", "Apply filters"))
+
+    def rows(self):
+        """The form's fields as the page lays them out (LAYOUT): rows of (bound field, width)."""
+        return [[(self.form[name], width) for name, width in row] for row in self.LAYOUT]
+
+    def offer_choices(self):
+        """Make the form ready to be shown (the list; the home page, the exports and bulk updates only filter, and
+        pay nothing for this). Call it after ``qs``, which validates the form. Each control gets Bootstrap's class,
+        marked invalid beside an error.
+
+        The review field is a drop-down of every review up to REVIEW_DROP_DOWN_MAX of them, else a text box for
+        a reference. The plan field offers the plans of the chosen review that the reader may see, and with no
+        review chosen none, saying so; a plan in the URL (``?plan=<id>``, a plan page's link) filters and is shown
+        chosen either way. One query each for the reviews, agencies, officers and themes, and one for the plans
+        when a review is chosen."""
+        fields, data = self.form.fields, self.form.cleaned_data
+        review, plan = data.get("review"), data.get("plan")
+        review_field = fields["review"]
+        reviews = list(Review.objects.order_by("reference").only("reference", "title")[: REVIEW_DROP_DOWN_MAX + 1])
+        if len(reviews) <= REVIEW_DROP_DOWN_MAX:
+            review_field.widget = FastSelect(choices=[("", "Any review"), *((r.pk, str(r)) for r in reviews)])
+            review_field.shown = review and str(review.pk)
+        else:
+            self._hint("review", "Type the review's reference, for example SCR-2009-01.")
+            review_field.shown = review and review.reference
+        plan_field = fields["plan"]
+        if review:
+            plans = list(plan_field.queryset.filter(Q(review=review) | Q(pk__in=[plan.pk] if plan else [])))
+        else:
+            plans = [plan] if plan else []
+            self._hint("plan", "Choose a review first to pick one of its plans.")
+        plan_field.widget.choices = [("", plan_field.empty_label), *((p.pk, plan_field.label_from_instance(p)) for p in plans)]
+        for name in ("lead_agency", "responsible_officer", "theme"):
+            # Read in one plain query (a model choice field iterates with a server-side cursor: three round trips).
+            field = fields[name]
+            field.widget.choices = [("", field.empty_label), *((o.pk, field.label_from_instance(o)) for o in field.queryset)]
+        for name, field in fields.items():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f"{css} is-invalid" if name in self.form.errors else css
+
+    def _hint(self, name, text):
+        # The bound field keeps its own copy of the help text (made when the form was validated).
+        self.form.fields[name].help_text = self.form[name].help_text = text
 
     def search(self, queryset, name, value):
         words = value.split()

@@ -10,6 +10,7 @@ from actionplans.models import Action, ActionPlan
 from audit.forms import StaleEditGuard
 from reviews.forms import DateInput, themes_to_offer
 from scrsystem import text
+from scrsystem.widgets import FastSelect
 
 
 def _helper(label):
@@ -349,6 +350,7 @@ class BulkForm(forms.Form):
     officer = forms.ChoiceField(
         label="New responsible officer",
         required=False,
+        widget=FastSelect,
         help_text="A user of each action's lead agency: actions led by another agency are refused.",
     )
     new_date = forms.DateField(label="New target date", required=False, widget=DateInput())

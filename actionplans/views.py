@@ -21,6 +21,7 @@ LIST_RELATED = ("plan__review", "plan__agency", "lead_agency", "responsible_offi
 
 def _paginated_actions(request, queryset, **context):
     action_filter, actions = listed_actions(request.GET, queryset, request)
+    action_filter.offer_choices()
     actions = with_latest_progress(actions.select_related(*LIST_RELATED))
     page, query = paginate(request, actions)
     return {"filter": action_filter, "page": page, "query": query, "today": rules.today(), **context}

@@ -7,9 +7,17 @@ def posted(request):
     return request.POST if request.method == "POST" else None
 
 
+#: How many page numbers the pager shows either side of the current page (and the first and the last page).
+PAGER_NEIGHBOURS = 3
+
+
 def paginate(request, queryset):
-    """The requested page of ``queryset``, and the query string without ``page`` for the pager's links."""
+    """The requested page of ``queryset``, and the query string without ``page`` for the pager's links.
+    ``page.links`` are what the pager (templates/includes/pager.html) shows: the first and the last page and
+    PAGER_NEIGHBOURS either side of this one, ``Paginator.ELLIPSIS`` where numbers are left out (a pager never
+    goes through every page number)."""
     page = Paginator(queryset, settings.ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page.links = list(page.paginator.get_elided_page_range(page.number, on_each_side=PAGER_NEIGHBOURS, on_ends=1))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()

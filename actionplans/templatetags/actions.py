@@ -1,14 +1,39 @@
 from django import template
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from actionplans import rules, selectors
 
 register = template.Library()
 
 
-@register.inclusion_tag("includes/brag.html")
+@register.simple_tag
 def brag_badge(action, today=None):
-    return {"rating": action.brag(today)}
+    """A BRAG rating always shows its letter and its word, never colour alone; a cancelled action (no rating) a
+    neutral badge, no colour. Written here rather than by a template: every list draws one per row."""
+    rating = action.brag(today)
+    if rating is None:
+        return mark_safe(
+            '<span class="badge brag brag-none" title="Cancelled: no BRAG rating"><span class="visually-hidden">'
+            "BRAG rating: none, </span>Cancelled</span>"
+        )
+    return format_html(
+        '<span class="badge brag brag-{}" title="{}"><span class="visually-hidden">BRAG rating: </span>'
+        '<span class="brag-letter" aria-hidden="true">{}</span>{}</span>',
+        rating.value, rating.label, rating.letter, rating.short_label,
+    )
+
+
+@register.simple_tag
+def select_action(action, form_id):
+    """The checkbox that selects ``action`` for the form whose id is ``form_id`` (bulk updates: actionplans.bulk),
+    with its label for screen readers."""
+    return format_html(
+        '<input class="form-check-input me-2" type="checkbox" name="actions" value="{}" id="select-{}" form="{}">'
+        '<label class="visually-hidden" for="select-{}">Select action {}</label>',
+        action.pk, action.pk, form_id, action.pk, action,
+    )
 
 
 @register.simple_tag
@@ -48,8 +73,14 @@ def due_soon_days():
     return rules.DUE_SOON_DAYS
 
 
-@register.inclusion_tag("includes/latest_progress.html")
+@register.simple_tag
 def latest_progress(action):
     """The latest word on an action (date, who, first line), or "No progress recorded". The action must have been
-    read through actionplans.selectors.with_latest_progress."""
-    return {"latest": selectors.latest_progress(action)}
+    read through actionplans.selectors.with_latest_progress. Written here rather than by a template (one per row)."""
+    latest = selectors.latest_progress(action)
+    if latest is None:
+        return mark_safe('<span class="small text-muted">No progress recorded</span>')
+    return format_html(
+        '<div class="latest-progress small"><span class="text-nowrap">{}</span>, {}:<br>{}</div>',
+        date_format(latest.on, "j M Y"), latest.by, latest.line,
+    )
