@@ -66,6 +66,13 @@ def visible_actions(user):
     return actions
 
 
+def scope_of(user):
+    """A name for what this user may see: two users with the same scope get the same visible_plans,
+    visible_actions and visible_evidence, so figures computed for one may be shown to the other (the dashboard's
+    cache is keyed on it). It must change whenever those three would."""
+    return f"agency-{user.agency_id}" if user.is_agency_user else "all"
+
+
 def can_view_plan(user, plan):
     if user.is_agency_user:
         return plan.kind == ActionPlan.Kind.MULTI_AGENCY or plan.agency_id == user.agency_id

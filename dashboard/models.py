@@ -37,6 +37,17 @@ class Snapshot(models.Model):
         return f"{self.date}: plan {self.plan_id}, agency {self.lead_agency_id}: {self.verified}/{self.total} verified"
 
 
+class DataVersion(models.Model):
+    """The version of one topic of data the dashboard's cache is keyed on (dashboard.versions): a random token,
+    replaced after every committed write to the topic's tables."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    def __str__(self):
+        return f"{self.name}: {self.token}"
+
+
 class ReportIssue(models.Model):
     """One board report produced as a PDF: who, when, and the date its "changes since" began. The latest one is
     "the last board report" of the chair's home page, which shows what changed since it."""

@@ -6,11 +6,14 @@ a fixed number of queries, whatever the number of reviews, agencies or actions (
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Count, Sum
 from django.urls import reverse
 
@@ -18,7 +21,9 @@ from accounts import access
 from accounts.models import Agency
 from actionplans import rules
 from actionplans.filters import LIST_ORDER
+from actionplans.models import Action, ActionPlan
 from actionplans.selectors import with_latest_progress
+from dashboard import versions
 from dashboard.models import Snapshot
 from reviews.models import Review, Theme
 
@@ -35,34 +40,43 @@ SORTS = {
 #: The columns whose first click sorts the largest first: the worst first (most overdue, most waiting). The
 #: percentages sort the lowest first, for the same reason; names alphabetically.
 LARGEST_FIRST = {"total", "overdue", "due_soon", "evidence"}
+#: The tables' order when the reader chooses none: the most overdue first (then by name), so the first page of a
+#: long review table is the reviews that need attention.
+DEFAULT_SORT = "-overdue"
 
 
 # --- Links: every number opens the action list filtered to exactly the actions behind it ----------------
 
 
+def _figure_filters():
+    """The action-list filters behind each figure, as query strings (every row of a table shares them)."""
+    filters = {
+        "total": {},
+        "counted": {"state": "counted"},
+        "done": {"state": "done"},
+        "verified": {"status": rules.Status.VERIFIED.value},
+        "cancelled": {"status": rules.Status.CANCELLED.value},
+        "overdue": {"overdue": "yes"},
+        # Amber is exactly "open and due within 30 days": the due-soon count.
+        "due_soon": {"brag": rules.Brag.AMBER.value},
+        "slipped": {"slipped": "yes"},
+        **{rating.value: {"brag": rating.value} for rating in rules.Brag},
+        "evidence": {"evidence": "awaiting"},
+    }
+    return {name: urlencode(params) for name, params in filters.items()}
+
+
+_FIGURE_FILTERS = _figure_filters()
+
+
 def figure_links(**scope):
     """The action-list URL behind each figure of a set of actions (``scope``: review=…, lead_agency=…)."""
     base = reverse("actionplans:action_list")
-
-    def url(**params):
-        params = {**scope, **params}
-        return f"{base}?{urlencode(params)}" if params else base
-
-    links = {
-        "total": url(),
-        "counted": url(state="counted"),
-        "done": url(state="done"),
-        "verified": url(status=rules.Status.VERIFIED.value),
-        "cancelled": url(status=rules.Status.CANCELLED.value),
-        "overdue": url(overdue="yes"),
-        # Amber is exactly "open and due within 30 days": the due-soon count.
-        "due_soon": url(brag=rules.Brag.AMBER.value),
-        "slipped": url(slipped="yes"),
+    within = urlencode(scope)
+    return {
+        name: f"{base}?{'&'.join(part for part in (within, params) if part)}" if within or params else base
+        for name, params in _FIGURE_FILTERS.items()
     }
-    for rating in rules.Brag:
-        links[rating.value] = url(brag=rating.value)
-    links["evidence"] = url(evidence="awaiting")
-    return links
 
 
 # --- Evidence awaiting audit ------------------------------------------------------------------------------
@@ -79,22 +93,55 @@ class Awaiting:
 def awaiting_audit(user, **within):
     """Evidence awaiting the consultant's decision over the actions ``within`` selects (e.g. action__lead_agency=…):
     the total, by review and by lead agency, from one query. Over the evidence this user may see."""
-    rows = (
+    per_action = (
         access.visible_evidence(user).filter(status="submitted", **within).order_by()
-        .values("action__plan__review_id", "action__lead_agency_id")
-        .annotate(items=Count("id"), actions=Count("action_id", distinct=True))
+        .values("action_id").annotate(items=Count("id"))
     )
-    # Each action is in one review and has one lead agency, so the groups' distinct actions add up.
-    total, by_review, by_agency = [0, 0], defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
-    for row in rows:
-        for target in (total, by_review[row["action__plan__review_id"]], by_agency[row["action__lead_agency_id"]]):
-            target[0] += row["items"]
-            target[1] += row["actions"]
+    sql, params = per_action.query.sql_with_params()
+    quote = connection.ops.quote_name
+    # The items are counted per action first, then each action's review and lead agency joined to the counts: an
+    # action is in one review and has one lead agency, so counting rows counts actions, with no DISTINCT.
+    groups = (
+        f"SELECT p.{quote('review_id')} AS review, a.{quote('lead_agency_id')} AS agency, e.items "  # noqa: S608
+        f"FROM ({sql}) e JOIN {quote(Action._meta.db_table)} a ON a.{quote('id')} = e.{quote('action_id')} "
+        f"JOIN {quote(ActionPlan._meta.db_table)} p ON p.{quote('id')} = a.{quote('plan_id')}"
+    )
+    total, by_review, by_agency = _grouping_sets(groups, params, "review", "agency", ("SUM(items)", "COUNT(*)"))
     return (
-        Awaiting(*total),
+        Awaiting(*total) if total else Awaiting(),
         {pk: Awaiting(*n) for pk, n in by_review.items()},
         {pk: Awaiting(*n) for pk, n in by_agency.items()},
     )
+
+
+def _grouping_sets(sql, params, review, agency, sums):
+    """Sum the rows of the query ``sql`` in total, by its column ``review`` and by its column ``agency`` (a review's
+    and a lead agency's id), in the database and in one query: ``sums`` are SQL aggregates over its columns.
+    Returns (total, {review pk: sums}, {agency pk: sums}); total is None when there are no rows.
+
+    PostgreSQL sums all three at once (GROUPING SETS); another database gets the same from three grouped selects
+    of one common table expression. Both ids are never NULL in the rows, so a NULL marks the level summed over."""
+    review, agency = connection.ops.quote_name(review), connection.ops.quote_name(agency)
+    values = ", ".join(sums)
+    if connection.vendor == "postgresql":
+        query = (f"SELECT {review}, {agency}, {values} FROM ({sql}) g "  # noqa: S608 - Django's own SQL
+                 f"GROUP BY GROUPING SETS ((), ({review}), ({agency}))")
+    else:
+        query = (f"WITH g AS ({sql}) SELECT NULL, NULL, {values} FROM g HAVING COUNT(*) > 0 "  # noqa: S608
+                 f"UNION ALL SELECT {review}, NULL, {values} FROM g GROUP BY {review} "
+                 f"UNION ALL SELECT NULL, {agency}, {values} FROM g GROUP BY {agency}")
+    total, by_review, by_agency = None, {}, {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for review_id, agency_id, *counts in cursor.fetchall():
+            counts = [int(n or 0) for n in counts]
+            if review_id is not None:
+                by_review[review_id] = counts
+            elif agency_id is not None:
+                by_agency[agency_id] = counts
+            elif any(counts):
+                total = counts
+    return total, by_review, by_agency
 
 
 # --- Figures --------------------------------------------------------------------------------------------
@@ -107,34 +154,49 @@ def figures_by(actions, key):
 
 
 def figures_split(actions):
-    """Figures of a set of actions in total, by review and by lead agency, from one grouped query: each action is
-    in exactly one (review, lead agency) group, so the groups' counts add up (no rule is counted here)."""
+    """Figures of a set of actions in total, by review and by lead agency, from one query: grouped by (review, lead
+    agency), then summed at the three levels in the database (_grouping_sets). Each action is in exactly one group,
+    so the groups' counts add up (no rule is counted here: rules.figures_aggregates counts them)."""
     names = tuple(rules.Figures.__dataclass_fields__)
-    aggregates = rules.figures_aggregates()
-    rows = actions.order_by().values("plan__review_id", "lead_agency_id").annotate(**aggregates)
-    size = len(names)
-    total, by_review, by_agency = [0] * size, defaultdict(lambda: [0] * size), defaultdict(lambda: [0] * size)
-    for row in rows.values_list("plan__review_id", "lead_agency_id", *names):
-        counts = row[2:]
-        for target in (total, by_review[row[0]], by_agency[row[1]]):
-            for i, n in enumerate(counts):
-                target[i] += n
+    groups = actions.order_by().values("plan__review_id", "lead_agency_id").annotate(**rules.figures_aggregates())
+    quote = connection.ops.quote_name
+    sql, params = groups.query.sql_with_params()
+    total, by_review, by_agency = _grouping_sets(sql, params, "plan__review_id", "lead_agency_id",
+                                                 [f"SUM({quote(name)})" for name in names])
+    return (
+        rules.Figures(*total) if total else rules.Figures(),
+        {pk: rules.Figures(*c) for pk, c in by_review.items()},
+        {pk: rules.Figures(*c) for pk, c in by_agency.items()},
+    )
 
-    def figures(counts):
-        return rules.Figures(*counts)
 
-    return figures(total), {pk: figures(c) for pk, c in by_review.items()}, {pk: figures(c) for pk, c in by_agency.items()}
+class Named(NamedTuple):
+    """What the dashboard's tables show of a review or an agency, kept in the cache instead of the model object."""
+
+    pk: int
+    name: str
+    title: str = ""
+    is_active: bool = True
+
+    @property
+    def reference(self):
+        return self.name
 
 
 @dataclass
 class Row:
-    """One line of the review or agency table: the object, its figures and the links behind them."""
+    """One line of the review or agency table: the object, its figures, and the action-list filters behind them."""
 
     obj: object
     figures: rules.Figures
-    links: dict
+    scope: dict
     evidence: Awaiting = Awaiting()
     name: str = ""
+
+    @cached_property
+    def links(self):
+        """The URL behind each figure; only the rows a page shows ever build theirs."""
+        return figure_links(**self.scope)
 
     @property
     def brag(self):
@@ -143,7 +205,8 @@ class Row:
 
 
 def sort_rows(rows, sort):
-    """Sort by one of SORTS (``-`` first for descending); rows without a value (no percentage) go last."""
+    """Sort by one of SORTS (``-`` first for descending); rows without a value (no percentage) go last. Rows with
+    the same value keep their order (by name)."""
     key = (sort or "").lstrip("-")
     if key not in SORTS:
         return rows
@@ -161,42 +224,64 @@ def sort_rows(rows, sort):
     return sorted(present, key=value, reverse=descending) + missing
 
 
-def review_rows(by_review, evidence, only_with_actions=False):
-    """A row per review (only those in ``by_review`` if ``only_with_actions``), with its figures and evidence."""
-    reviews = Review.objects.order_by("reference")
-    if only_with_actions:
-        reviews = reviews.filter(pk__in=list(by_review))
-    rows = []
-    for review in reviews:
-        rows.append(
-            Row(
-                obj=review,
-                figures=by_review.get(review.pk, rules.Figures()),
-                links=figure_links(review=review.pk),
-                evidence=evidence.get(review.pk, Awaiting()),
-                name=review.reference,
-            )
-        )
-    return rows
+def review_rows(by_review, evidence, reviews):
+    """A row per review of ``reviews`` (Named or Review, by reference), with its figures and evidence."""
+    return [
+        Row(obj=review, figures=by_review.get(review.pk, rules.Figures()), scope={"review": review.pk},
+            evidence=evidence.get(review.pk, Awaiting()), name=review.reference)
+        for review in reviews
+    ]
 
 
-def agency_rows(by_agency, evidence):
-    """Every active agency (and any inactive one that still leads actions), with no actions or many."""
+def agency_rows(by_agency, evidence, agencies):
+    """Every active agency of ``agencies`` (Named or Agency, by name) and any inactive one that still leads actions,
+    with no actions or many."""
     rows = []
-    for agency in Agency.objects.order_by("name"):
+    for agency in agencies:
         figures = by_agency.get(agency.pk, rules.Figures())
         if not agency.is_active and not figures.total:
             continue
-        rows.append(
-            Row(
-                obj=agency,
-                figures=figures,
-                links=figure_links(lead_agency=agency.pk),
-                evidence=evidence.get(agency.pk, Awaiting()),
-                name=agency.name,
-            )
-        )
+        rows.append(Row(obj=agency, figures=figures, scope={"lead_agency": agency.pk},
+                        evidence=evidence.get(agency.pk, Awaiting()), name=agency.name))
     return rows
+
+
+def all_reviews():
+    return [Named(pk, reference, title) for pk, reference, title in
+            Review.objects.order_by("reference").values_list("pk", "reference", "title")]
+
+
+def all_agencies():
+    return [Named(pk, name, is_active=active) for pk, name, active in
+            Agency.objects.order_by("name").values_list("pk", "name", "is_active")]
+
+
+@dataclass
+class Summary:
+    """Everything the dashboard computes from the data, before it is sorted and paged: what its cache keeps."""
+
+    figures: rules.Figures
+    by_review: dict
+    by_agency: dict
+    evidence: Awaiting
+    evidence_by_review: dict
+    evidence_by_agency: dict
+    reviews: list
+    agencies: list
+
+
+def summary(user):
+    """The figures and evidence awaiting audit of everything this user may see, in total, by review and by lead
+    agency, with the reviews and agencies to list. Kept in the cache for everyone with the same scope on the same
+    day, until the data changes (dashboard.versions): the same values a fresh computation gives."""
+
+    def compute():
+        figures, by_review, by_agency = figures_split(access.visible_actions(user))
+        evidence, evidence_by_review, evidence_by_agency = awaiting_audit(user)
+        return Summary(figures, by_review, by_agency, evidence, evidence_by_review, evidence_by_agency,
+                       all_reviews(), all_agencies())
+
+    return versions.cached(versions.FIGURES, ("summary", access.scope_of(user), rules.today()), compute)
 
 
 @dataclass
@@ -204,22 +289,31 @@ class Dashboard:
     figures: rules.Figures
     links: dict
     evidence: Awaiting
-    reviews: list
+    reviews: object  #: the requested page (django.core.paginator.Page) of the sorted review rows
     agencies: list
     trend: list = field(default_factory=list)
+    sort: str = DEFAULT_SORT
+
+    @property
+    def review_pages(self):
+        """The pager's page numbers, elided: the first, the last, and two either side of this one."""
+        return self.reviews.paginator.get_elided_page_range(self.reviews.number, on_each_side=2, on_ends=1)
 
 
-def dashboard(user, sort=None):
-    """The dashboard of one user: headline figures, a row per review and per agency, and the trend."""
-    figures, by_review, by_agency = figures_split(access.visible_actions(user))
-    evidence, evidence_by_review, evidence_by_agency = awaiting_audit(user)
+def dashboard(user, sort=None, page=None):
+    """The dashboard of one user: headline figures, a page of the review table (the most overdue first unless
+    ``sort`` says otherwise), a row per agency, and the trend."""
+    data = summary(user)
+    sort = sort if (sort or "").lstrip("-") in SORTS else DEFAULT_SORT
+    reviews = sort_rows(review_rows(data.by_review, data.evidence_by_review, data.reviews), sort)
     return Dashboard(
-        figures=figures,
+        figures=data.figures,
         links=figure_links(),
-        evidence=evidence,
-        reviews=sort_rows(review_rows(by_review, evidence_by_review), sort),
-        agencies=sort_rows(agency_rows(by_agency, evidence_by_agency), sort),
-        trend=trend(user, live=figures),
+        evidence=data.evidence,
+        reviews=Paginator(reviews, settings.DASHBOARD_REVIEWS_PER_PAGE).get_page(page),
+        agencies=sort_rows(agency_rows(data.by_agency, data.evidence_by_agency, data.agencies), sort),
+        trend=trend(user, live=data.figures),
+        sort=sort,
     )
 
 
@@ -253,9 +347,9 @@ def review_scope(user, review):
     actions = access.visible_actions(user).filter(plan__review=review)
     figures, _, by_agency = figures_split(actions)
     evidence, _, evidence_by_agency = awaiting_audit(user, action__plan__review=review)
-    breakdown = [row for row in agency_rows(by_agency, evidence_by_agency) if row.figures.total]
+    breakdown = [row for row in agency_rows(by_agency, evidence_by_agency, all_agencies()) if row.figures.total]
     for row in breakdown:
-        row.links = figure_links(review=review.pk, lead_agency=row.obj.pk)
+        row.scope = {"review": review.pk, "lead_agency": row.obj.pk}
     return Scope(
         figures=figures,
         links=figure_links(review=review.pk),
@@ -270,9 +364,9 @@ def agency_scope(user, agency):
     actions = access.visible_actions(user).filter(lead_agency=agency)
     figures, by_review, _ = figures_split(actions)
     evidence, evidence_by_review, _ = awaiting_audit(user, action__lead_agency=agency)
-    breakdown = review_rows(by_review, evidence_by_review, only_with_actions=True)
+    breakdown = review_rows(by_review, evidence_by_review, [r for r in all_reviews() if r.pk in by_review])
     for row in breakdown:
-        row.links = figure_links(review=row.obj.pk, lead_agency=agency.pk)
+        row.scope = {"review": row.obj.pk, "lead_agency": agency.pk}
     return Scope(
         figures=figures,
         links=figure_links(lead_agency=agency.pk),
@@ -301,16 +395,23 @@ def trend_dates(today=None, days=None):
 
 def trend(user, *, review=None, agency=None, live=None, days=None):
     """Weekly points from the daily snapshots, over the plans this user may see; today's point is ``live``
-    (the figures the page shows), so a system installed today already has a trend of one point. One query."""
+    (the figures the page shows), so a system installed today already has a trend of one point. One query, and
+    none while the past points are in the cache: past days change only when a snapshot is written
+    (dashboard.versions.SNAPSHOTS)."""
     dates = trend_dates(days=days)
     today = dates[-1]
-    snapshots = Snapshot.objects.filter(date__in=dates[:-1], plan__in=access.visible_plans(user).values("pk"))
-    if review is not None:
-        snapshots = snapshots.filter(plan__review=review)
-    if agency is not None:
-        snapshots = snapshots.filter(lead_agency=agency)
-    rows = snapshots.order_by("date").values("date").annotate(**{name: Sum(name) for name in Snapshot.COUNTS})
-    points = [TrendPoint(row.pop("date"), rules.Figures(**row)) for row in rows]
+
+    def past():
+        snapshots = Snapshot.objects.filter(date__in=dates[:-1], plan__in=access.visible_plans(user).values("pk"))
+        if review is not None:
+            snapshots = snapshots.filter(plan__review=review)
+        if agency is not None:
+            snapshots = snapshots.filter(lead_agency=agency)
+        rows = snapshots.order_by("date").values("date").annotate(**{name: Sum(name) for name in Snapshot.COUNTS})
+        return [TrendPoint(row.pop("date"), rules.Figures(**row)) for row in rows]
+
+    key = ("trend", access.scope_of(user), getattr(review, "pk", ""), getattr(agency, "pk", ""), dates[0], today)
+    points = list(versions.cached(versions.SNAPSHOTS, key, past))
     if live is not None:
         points.append(TrendPoint(today, live))
     return points
@@ -338,7 +439,7 @@ def report(user, since):
     actions = access.visible_actions(user)
     figures, by_review, by_agency = figures_split(actions)
     evidence, evidence_by_review, evidence_by_agency = awaiting_audit(user)
-    reviews = review_rows(by_review, evidence_by_review)
+    reviews = review_rows(by_review, evidence_by_review, Review.objects.order_by("reference"))
     overdue = _overdue_actions(actions)
     verified = list(
         actions.filter(status=rules.Status.VERIFIED, status_changed_at__date__gte=since)
@@ -350,7 +451,7 @@ def report(user, since):
         row.verified_since = [a for a in verified if a.plan.review_id == row.obj.pk]
     by_theme = figures_by(actions, "themes")
     themes = [
-        Row(obj=theme, figures=by_theme.get(theme.pk, rules.Figures()), links=figure_links(theme=theme.pk), name=theme.name)
+        Row(obj=theme, figures=by_theme.get(theme.pk, rules.Figures()), scope={"theme": theme.pk}, name=theme.name)
         for theme in Theme.objects.order_by("name")
     ]
     board = Agency.objects.filter(kind=Agency.Kind.BOARD).order_by("pk").values_list("name", flat=True).first()
@@ -361,7 +462,7 @@ def report(user, since):
         figures=figures,
         evidence=evidence,
         reviews=reviews,
-        agencies=agency_rows(by_agency, evidence_by_agency),
+        agencies=agency_rows(by_agency, evidence_by_agency, Agency.objects.order_by("name")),
         themes=themes,
         trend=trend(user, live=figures),
         verified_since=len(verified),

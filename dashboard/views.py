@@ -10,12 +10,10 @@ from dashboard import exports, report, selectors, services
 
 
 def index(request):
-    sort = request.GET.get("sort", "")
-    context = {
-        "dashboard": selectors.dashboard(request.user, sort=sort),
-        "sort": sort,
-        "today": rules.today(),
-    }
+    dashboard = selectors.dashboard(request.user, sort=request.GET.get("sort"), page=request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"dashboard": dashboard, "sort": dashboard.sort, "review_query": query.urlencode(), "today": rules.today()}
     return render(request, "dashboard/index.html", context)
 
 

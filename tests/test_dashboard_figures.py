@@ -92,7 +92,7 @@ def test_an_agency_user_does_not_count_other_agencies_single_agency_plans(client
     d = dashboard(client, data.agency_user).context["dashboard"]  # police
     visible = Action.objects.exclude(plan__agency=data.health)
     assert shown(d.figures) == plain_counts(visible)
-    health = next(row for row in d.agencies if row.obj == data.health)
+    health = next(row for row in d.agencies if row.obj.pk == data.health.pk)
     assert shown(health.figures) == plain_counts(visible.filter(lead_agency=data.health))
     assert health.figures.total == 3 + 1  # the multi-agency ones only: world's 1.2 and three of the cases
 
@@ -145,7 +145,7 @@ def sort_link(html, label):
 def test_a_first_click_on_a_number_column_shows_the_worst_first_and_a_second_reverses(
     client, data, label, first, worst_first
 ):
-    html = dashboard(client, data.chair).content.decode()
+    html = dashboard(client, data.chair, "?sort=name").content.decode()
     href = sort_link(html, label)
     assert f"sort={first}" in href
     key = first.lstrip("-")
@@ -160,6 +160,16 @@ def test_a_first_click_on_a_number_column_shows_the_worst_first_and_a_second_rev
     assert len(set(values(response))) > 1  # the order is really tested
     again = client.get(reverse("dashboard:index") + sort_link(response.content.decode(), label))
     assert values(again) == sorted(values(again), reverse=not worst_first)
+
+
+def test_without_a_chosen_order_the_tables_show_the_most_overdue_first_and_say_so(client, data):
+    response = dashboard(client, data.chair)
+    overdue = [row.figures.overdue for row in response.context["dashboard"].agencies]
+    assert overdue == sorted(overdue, reverse=True) and len(set(overdue)) > 1
+    header = re.search(r'<th scope="col"([^>]*)><a href="[^"]+">Overdue<', response.content.decode()).group(1)
+    assert 'aria-sort="descending"' in header
+    # Its first click reverses the order, as a second click on any column does.
+    assert "sort=overdue" in sort_link(response.content.decode(), "Overdue")
 
 
 def test_it_ignores_an_unknown_sort(client, data):

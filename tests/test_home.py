@@ -299,8 +299,10 @@ def grow(world, n):
 #                within 7 days (count, rows), the agency for the navigation and the page = 9
 #   member, admin: escalated (count, rows), date requests (count, rows, the requests), completed (count, rows) = 7
 #   consultant: the queue (count, rows), ready to sign off (count, rows) = 4
-#   chair: the figures, evidence awaiting audit, the last report, five counts of changes = 8
-HOME_QUERIES = {"agency_user": 6 + 9, "member": 6 + 7, "admin": 6 + 7, "consultant": 6 + 4, "chair": 6 + 8}
+#   chair: the dashboard's summary computed afresh (figures, evidence awaiting audit, the reviews and agencies it
+#          lists: the test's own writes are not committed, so no cache is used), the last report, five counts of
+#          changes = 10
+HOME_QUERIES = {"agency_user": 6 + 9, "member": 6 + 7, "admin": 6 + 7, "consultant": 6 + 4, "chair": 6 + 10}
 
 
 def measure(client):

@@ -1,0 +1,138 @@
+"""Data versions: what keys the dashboard's cache, so that a cached figure is never one a fresh computation would
+not give (README, "Dashboard performance").
+
+A topic (FIGURES, SNAPSHOTS) has a version: a random token in ``DataVersion``, replaced by a fresh one after every
+committed transaction that wrote to one of the topic's tables. Nothing has to remember to bump it: every statement
+Django sends goes through ``watch`` (a database execute wrapper installed on each connection), and an INSERT,
+UPDATE or DELETE on a watched table schedules the bump for when its transaction commits. So QuerySet.update(),
+bulk_create(), the admin site and raw SQL through Django's cursor count as much as a model's save().
+
+Why after the commit, and why this is enough: a reader reads the version first and computes afterwards. If it read
+the old token, whatever it computed is stored under the old token, which no reader asks for once the bump is done.
+If it read the new token, the write was already committed when it read, so its computation sees it. Inside the
+writing transaction itself, before its commit, ``pending`` is true and readers there compute afresh, uncached.
+
+A token, not a counter: a restored backup or a flushed test database never brings back a token a cache may hold.
+A process that dies between its commit and the bump leaves the old token for at most DASHBOARD_CACHE_SECONDS, the
+life of every cached entry.
+"""
+
+import functools
+import logging
+import re
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, connection, transaction
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+
+FIGURES = "figures"
+SNAPSHOTS = "snapshots"
+
+#: The tables each topic is computed from. The figures depend on actions (status, dates, lead agency, plan), plans
+#: (review, kind and agency: who may see them), reviews and agencies (the rows' names) and evidence (awaiting audit).
+TABLES = {
+    "actionplans_action": FIGURES,
+    "actionplans_actionplan": FIGURES,
+    "reviews_review": FIGURES,
+    "accounts_agency": FIGURES,
+    "evidence_evidence": FIGURES,
+    "dashboard_snapshot": SNAPSHOTS,
+}
+_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+_TABLE = "dashboard_dataversion"
+logger = logging.getLogger(__name__)
+
+
+def topic_of(sql):
+    """The topic a statement writes to, or None (reads, and writes to tables no figure is computed from)."""
+    if sql[:1] not in "IUDiud " or not (match := _WRITE.match(sql)):
+        return None
+    return TABLES.get(match.group(1))
+
+
+def watch(execute, sql, params, many, context):
+    """The execute wrapper: runs the statement, then schedules its topic's bump for the commit."""
+    result = execute(sql, params, many, context)
+    if isinstance(sql, str) and (topic := topic_of(sql)) and _TABLE not in sql:
+        schedule(topic, context["connection"])
+    return result
+
+
+@receiver(connection_created)
+def _install(sender, connection, **kwargs):
+    if watch not in connection.execute_wrappers:
+        connection.execute_wrappers.append(watch)
+
+
+def _bump_now(topic, using):
+    """A fresh token for ``topic``: one autocommit statement, run after the commit of the writing transaction."""
+    from django.db import connections
+
+    try:
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {_TABLE} (name, token) VALUES (%s, %s) "  # noqa: S608 - our own table name
+                "ON CONFLICT (name) DO UPDATE SET token = excluded.token",
+                [topic, secrets.token_hex(16)],
+            )
+    except DatabaseError:
+        # Before the dashboard's migrations (a data migration writing actions) there is no table to bump, and nothing
+        # cached either. Otherwise the cached entries of the old version stay for DASHBOARD_CACHE_SECONDS at most.
+        logger.warning("The %s data version could not be bumped.", topic, exc_info=True)
+
+
+def _pending_bumps(conn):
+    return {f.args[0] for _, f, _ in conn.run_on_commit if getattr(f, "func", None) is _bump_now}
+
+
+def schedule(topic, conn=None):
+    """Bump ``topic`` when the current transaction commits (at once outside a transaction); once per transaction."""
+    conn = conn or connection
+    if conn.in_atomic_block and topic in _pending_bumps(conn):
+        return
+    transaction.on_commit(functools.partial(_bump_now, topic, conn.alias), using=conn.alias, robust=True)
+
+
+def bump(topic):
+    """Give ``topic`` a fresh version now (or when the current transaction commits)."""
+    schedule(topic)
+
+
+def pending(topic):
+    """Whether this connection's open transaction has written to ``topic`` and not committed yet: its readers must
+    not use (or fill) the cache, which holds only committed data."""
+    return connection.in_atomic_block and topic in _pending_bumps(connection)
+
+
+def current(topic):
+    """The version of ``topic`` to key a cache with, or None when a write of this very transaction is pending and
+    nothing may be cached. A topic never written to yet gets its first version here."""
+    if pending(topic):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {_TABLE} WHERE name = %s", [topic])  # noqa: S608
+        row = cursor.fetchone()
+        if row is None:
+            # Another reader may be doing the same: the first token in stays, and both read it.
+            cursor.execute(f"INSERT INTO {_TABLE} (name, token) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",  # noqa: S608
+                           [topic, secrets.token_hex(16)])
+            cursor.execute(f"SELECT token FROM {_TABLE} WHERE name = %s", [topic])  # noqa: S608
+            row = cursor.fetchone()
+    return row[0]
+
+
+def cached(topic, key, compute):
+    """``compute()``, kept in Django's cache under ``key`` (a tuple) and the current version of ``topic``; computed
+    afresh, and not kept, while a write of this transaction is pending (``current``)."""
+    version = current(topic)
+    if version is None:
+        return compute()
+    name = "dashboard:" + ":".join(str(part) for part in key) + f":{version}"
+    value = cache.get(name)
+    if value is None:
+        value = compute()
+        cache.set(name, value, settings.DASHBOARD_CACHE_SECONDS)
+    return value

@@ -1,0 +1,274 @@
+"""The dashboard's cache (dashboard.versions): keyed on a data version that every committed write to the figures'
+tables moves on, so a page never shows a figure a fresh computation would not.
+
+These tests commit for real (transactional_db): the cache is used only outside a writing transaction, which is
+how the application runs, and never inside the transaction a test usually wraps itself in.
+"""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import access
+from accounts.models import Role
+from actionplans import lifecycle, rules
+from actionplans.models import Action, ActionPlan
+from actionplans.rules import Status
+from dashboard import selectors, services, versions
+from evidence.models import Evidence
+from reviews.models import Theme
+from tests import evidence_samples as samples
+from tests import factories
+from tests.test_races import concurrent_db  # noqa: F401 - the fixture: PostgreSQL, real connections
+
+FIGURES = versions.FIGURES
+
+
+@pytest.fixture
+def committed(transactional_db, world):
+    """The world, committed, with an open action of each agency to change in the tests."""
+    return world
+
+
+def fresh(user, **within):
+    """The figures a fresh computation gives, from the rules, with no cache anywhere near."""
+    return rules.figures_for(access.visible_actions(user).filter(**within))
+
+
+# --- the version ------------------------------------------------------------------------------------------------
+
+
+WRITES = {
+    "a model's save()": lambda w: factories.action(w.multi_plan, w.police, reference="9.9"),
+    "QuerySet.update()": lambda w: Action.objects.filter(pk=w.police_action.pk).update(status=Status.IN_PROGRESS),
+    "QuerySet.delete()": lambda w: Action.objects.filter(pk=w.health_action.pk).delete(),
+    "bulk_create()": lambda w: Evidence.objects.bulk_create(
+        [Evidence(action=w.police_action, agency=w.police, submitted_by=w.agency_user, description="Minutes",
+                  note="Minutes of the meeting.", represents_on=rules.today(), submitted_at=timezone.now())]
+    ),
+    "raw SQL through Django's cursor": lambda w: connection.cursor().execute(
+        "UPDATE actionplans_actionplan SET title = 'Renamed' WHERE id = %s", [w.multi_plan.pk]
+    ),
+    "a review's save()": lambda w: factories.review(),
+    "an agency's save()": lambda w: factories.agency(name="New Partner Trust", short_name="NPT"),
+}
+
+
+@pytest.mark.parametrize("write", list(WRITES))
+def test_every_kind_of_committed_write_to_the_figures_tables_gives_a_new_version(committed, write):
+    before = versions.current(FIGURES)
+    assert before is not None
+    WRITES[write](committed)
+    after = versions.current(FIGURES)
+    assert after is not None and after != before
+
+
+def test_writes_to_other_tables_leave_the_version_alone(committed):
+    before = versions.current(FIGURES)
+    Theme.objects.create(name="Information sharing")
+    factories.user(Role.MEMBER, username="another-member")
+    assert versions.current(FIGURES) == before
+
+
+def test_inside_the_writing_transaction_nothing_is_cached_and_the_version_moves_at_its_commit(committed):
+    before = versions.current(FIGURES)
+    with transaction.atomic():
+        Action.objects.filter(pk=committed.police_action.pk).update(status=Status.IN_PROGRESS)
+        assert versions.pending(FIGURES)
+        assert versions.current(FIGURES) is None  # this transaction's readers compute afresh
+        assert selectors.summary(committed.chair).figures == fresh(committed.chair)
+    assert not versions.pending(FIGURES)
+    assert versions.current(FIGURES) not in (None, before)
+
+
+def test_a_rolled_back_write_leaves_the_version_alone(committed):
+    before = versions.current(FIGURES)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Action.objects.filter(pk=committed.police_action.pk).update(status=Status.IN_PROGRESS)
+        raise RuntimeError("changed my mind")
+    assert not versions.pending(FIGURES)
+    assert versions.current(FIGURES) == before
+
+
+def test_a_write_committed_by_another_connection_is_seen_at_once(concurrent_db, world):  # noqa: F811
+    """Two connections, as two servers or two workers have: the reader's cache is filled, another connection
+    commits a change, and the reader's very next view shows it."""
+    chair = world.chair
+    assert selectors.summary(chair).figures == fresh(chair)  # fills the cache
+    cached = selectors.summary(chair).figures
+
+    def elsewhere():
+        try:
+            Action.objects.filter(pk=world.police_action.pk).update(status=Status.CANCELLED, cancellation_reason="Done elsewhere.")
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    now = selectors.summary(chair).figures
+    assert now == fresh(chair)
+    assert now.cancelled == cached.cancelled + 1
+
+
+# --- every page that shows the figures: write, then read ---------------------------------------------------------
+
+
+def _dashboard(client, w):
+    return client.get(reverse("dashboard:index")).context["dashboard"].figures, fresh(w.chair)
+
+
+def _review_row(client, w):
+    rows = client.get(reverse("dashboard:index")).context["dashboard"].reviews.object_list
+    return next(row.figures for row in rows if row.obj.pk == w.review.pk), fresh(w.chair, plan__review=w.review)
+
+
+def _agency_row(client, w):
+    rows = client.get(reverse("dashboard:index")).context["dashboard"].agencies
+    return next(row.figures for row in rows if row.obj.pk == w.police.pk), fresh(w.chair, lead_agency=w.police)
+
+
+def _review_page(client, w):
+    return (client.get(reverse("dashboard:review", args=[w.review.pk])).context["scope"].figures,
+            fresh(w.chair, plan__review=w.review))
+
+
+def _agency_page(client, w):
+    return (client.get(reverse("dashboard:agency", args=[w.police.pk])).context["scope"].figures,
+            fresh(w.chair, lead_agency=w.police))
+
+
+def _home(client, w):
+    return client.get(reverse("home")).context["home"].figures, fresh(w.chair)
+
+
+def _report(client, w):
+    html = client.get(reverse("dashboard:report")).content.decode()
+    figures = fresh(w.chair)
+    # The report's headline table: compliance, then how many verified of how many counted, as a fresh count gives.
+    percent = "—" if figures.compliance is None else f"{figures.compliance}%"
+    return f"<td>{percent} ({figures.verified} of {figures.counted})</td>" in html, True
+
+
+PAGES = {
+    "dashboard headline": _dashboard,
+    "dashboard review row": _review_row,
+    "dashboard agency row": _agency_row,
+    "review page": _review_page,
+    "agency page": _agency_page,
+    "chair's home page": _home,
+    "board report": _report,
+}
+
+
+def _verify(w):
+    w.police_action.refresh_from_db()
+    lifecycle.record_progress(action=w.police_action, actor=w.agency_user, status=Status.COMPLETED,
+                              note="Training delivered.", seen_status=w.police_action.status)
+    item = samples.submit_note(w.police_action, w.agency_user)
+    lifecycle.decide(evidence=item, actor=w.consultant, accept=True, note="", notify=False)
+    lifecycle.verify(action=w.police_action, actor=w.consultant, note="Checked.")
+
+
+def _move_date(w):
+    Action.objects.filter(pk=w.multi_action.pk).update(target_date=rules.today() - datetime.timedelta(days=3))
+
+
+def _move_plan(w):
+    ActionPlan.objects.filter(pk=w.police_plan.pk).update(review=factories.review())
+
+
+CHANGES = {"verify an action": _verify, "move a date into the past": _move_date, "move a plan to another review": _move_plan}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+@pytest.mark.parametrize("page", list(PAGES))
+def test_after_a_write_every_page_shows_what_a_fresh_computation_gives(committed, client, page, change):
+    assert versions.current(FIGURES) is not None  # the cache is in use: nothing is pending, a version exists
+    client.force_login(committed.chair)
+    shown, expected = PAGES[page](client, committed)
+    assert shown == expected
+    PAGES[page](client, committed)  # served from the cache now, where the page has one
+    CHANGES[change](committed)
+    shown_after, expected_after = PAGES[page](client, committed)
+    assert shown_after == expected_after
+
+
+def test_the_change_is_visible_in_the_cached_figures_not_only_equal_to_them(committed, client):
+    """The write really changes the figure the cache held (so the previous test is not comparing two stale values)."""
+    client.force_login(committed.chair)
+    before = client.get(reverse("dashboard:index")).context["dashboard"].figures
+    _verify(committed)
+    after = client.get(reverse("dashboard:index")).context["dashboard"].figures
+    assert after.verified == before.verified + 1
+
+
+def test_readers_with_different_scopes_never_share_a_cached_figure(committed, client):
+    w = committed
+    for user in (w.agency_user, w.other, w.chair, w.agency_user):
+        client.force_login(user)
+        shown = client.get(reverse("dashboard:index")).context["dashboard"].figures
+        assert shown == fresh(user), user
+
+
+def test_the_trend_shows_a_snapshot_written_after_it_was_cached(committed, client):
+    w = committed
+    client.force_login(w.chair)
+    week_ago = rules.today() - datetime.timedelta(days=7)
+    before = client.get(reverse("dashboard:index")).context["dashboard"].trend
+    assert week_ago not in [point.date for point in before]
+    services.snapshot_take(on=week_ago)
+    after = client.get(reverse("dashboard:index")).context["dashboard"].trend
+    assert {point.date: point.figures.total for point in after}[week_ago] == fresh(w.chair).total
+
+
+# --- queries ------------------------------------------------------------------------------------------------------
+
+
+#: A cached view of the dashboard: the six queries every request pays (session, user, devices, second-factor rule,
+#: and the transaction of ATOMIC_REQUESTS) and the two versions read (figures, snapshots). Nothing else.
+CACHED_DASHBOARD_QUERIES = 6 + 2
+
+
+def test_a_cached_dashboard_runs_a_fixed_number_of_queries_at_two_sizes(committed, client):
+    w = committed
+    client.force_login(w.chair)
+    counts = []
+    for size in (1, 30):
+        for i in range(size):
+            review = factories.review()
+            factories.action(factories.plan(review), w.police, reference=f"Q{size}.{i}")
+        client.get(reverse("dashboard:index"))  # fills the cache for this version
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("dashboard:index"))
+        assert response.context["dashboard"].figures == fresh(w.chair)
+        counts.append(len(queries))
+    assert counts == [CACHED_DASHBOARD_QUERIES] * 2, counts
+
+
+def test_the_review_table_is_paged_the_most_overdue_first(committed, client, settings):
+    settings.DASHBOARD_REVIEWS_PER_PAGE = 10
+    w = committed
+    for i in range(12):
+        review = factories.review()
+        plan = factories.plan(review)
+        for n in range(i % 4):
+            factories.action(plan, w.police, reference=f"R{i}.{n}", target_date=rules.today() - datetime.timedelta(days=2))
+    client.force_login(w.chair)
+    first = client.get(reverse("dashboard:index"))
+    page = first.context["dashboard"].reviews
+    assert page.paginator.count == 13 and len(page.object_list) == 10
+    overdue = [row.figures.overdue for row in page.object_list]
+    assert overdue == sorted(overdue, reverse=True) and overdue[0] == 3
+    html = first.content.decode()
+    assert "Reviews 1 to 10 of 13, the most overdue first." in html
+    assert 'aria-label="Pages of reviews"' in html and "page=2#reviews" in html
+    second = client.get(reverse("dashboard:index") + "?page=2").context["dashboard"].reviews
+    assert len(second.object_list) == 3
+    shown = {row.obj.pk for row in page.object_list} | {row.obj.pk for row in second.object_list}
+    assert len(shown) == 13
