@@ -18,21 +18,44 @@ insert the same row and so sends nothing; on PostgreSQL its INSERT ... ON CONFLI
 first run's transaction and then skips the row. A claim holds for REMINDER_CLAIM_TIMEOUT seconds; a run that
 finds a claim past that time (its worker was killed) or a failed e-mail whose retry is due takes it over with a
 conditional UPDATE, so only one run can. After REMINDER_MAX_ATTEMPTS attempts it is recorded as failed.
+E-mails the server accepted are marked sent in groups (MARK_EVERY, MARK_WITHIN): a worker killed after sending
+a group and before marking it leaves those claimed, and they are sent again once the claim times out.
+
+Fast at scale (README, "Reminders"): each line of an e-mail is rendered once per run (Writer), items are inserted
+and sent rows marked with one statement per batch or group, and the MIME bytes are made with less work
+(ReminderEmail). The e-mails are byte for byte what they were (tests/test_reminders_output.py).
 """
 
 import dataclasses
 import datetime
+import email.generator
+import email.policy
+import functools
 import logging
+import re
+import time
 import uuid
 from collections import defaultdict
+from email.utils import formatdate, make_msgid
+from io import BytesIO
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import (
+    RFC5322_EMAIL_LINE_LENGTH_LIMIT,
+    SafeMIMEMultipart,
+    forbid_multi_line_headers,
+    sanitize_address,
+)
+from django.core.mail.utils import DNS_NAME
+from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, Min, Prefetch, Q
-from django.template.loader import render_to_string
+from django.db.models import F, Min, Q
+from django.template.loader import get_template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.html import escape
 from django.utils.text import Truncator
 
 from accounts.models import Role, User
@@ -44,6 +67,13 @@ log = logging.getLogger(__name__)
 
 #: How many e-mails are claimed in one transaction and sent over one SMTP connection.
 BATCH_SIZE = 100
+
+#: E-mails the server accepted are marked ``sent`` in groups, one UPDATE each: a group is written once it holds
+#: MARK_EVERY e-mails or has been sending for MARK_WITHIN seconds, and at the end of each batch. A worker killed
+#: in between leaves at most that many accepted e-mails ``claimed``; they are sent again once their claim times
+#: out (README, "Reminders"). With a slow server (one e-mail takes MARK_WITHIN or more) each is marked at once.
+MARK_EVERY = 50
+MARK_WITHIN = 0.2
 
 #: The order of the sections of an e-mail, most urgent first.
 SECTION_ORDER = [Kind.ESCALATION, Kind.OVERDUE, Kind.DUE_SOON, Kind.EVIDENCE_WAITING]
@@ -58,7 +88,7 @@ class Item:
     action: Action | None = None
     evidence: object | None = None
 
-    @property
+    @functools.cached_property
     def key(self):
         return (self.kind, self.action.pk if self.action else None, self.evidence.pk if self.evidence else None)
 
@@ -245,7 +275,8 @@ def plan_reminders(*, on):
 def send_reminders(*, on):
     """Send the reminders of day ``on`` exactly once, and resume any earlier ones whose retry is due."""
     outcome = Outcome(day=on)
-    _resume_due_claims(outcome)
+    writer = Writer()
+    _resume_due_claims(outcome, writer)
     planned = plan_reminders(on=on)
     outcome.planned = len(planned)
     for start in range(0, len(planned), BATCH_SIZE):
@@ -257,7 +288,7 @@ def send_reminders(*, on):
                 outcome.without_email.append(p.recipient.username)
         if batch:
             token = _claim(batch, on, outcome)
-            _send_claimed(token, outcome)
+            _send_claimed(token, outcome, writer)
     outcome.retry_in = next_retry_in()
     if outcome.without_email:
         log.warning("Reminders not sent, no e-mail address: %s", ", ".join(outcome.without_email))
@@ -284,22 +315,40 @@ def _claim(batch, on, outcome):
             (recipient_id, kind): pk
             for pk, recipient_id, kind in Reminder.objects.filter(claim_token=token).values_list("pk", "recipient_id", "kind")
         }
-        ReminderItem.objects.bulk_create(
-            [
-                ReminderItem(
-                    reminder_id=mine[p.recipient.pk, p.kind],
-                    kind=item.kind, action=item.action, evidence=item.evidence, days=item.days,
-                )
-                for p in batch
-                if (p.recipient.pk, p.kind) in mine
-                for item in p.items
-            ]
+        _insert_items(
+            (mine[p.recipient.pk, p.kind], item.kind, item.action.pk, item.evidence.pk if item.evidence else None,
+             item.days)
+            for p in batch
+            if (p.recipient.pk, p.kind) in mine
+            for item in p.items
         )
     outcome.claimed += len(mine)
     return token
 
 
-def _resume_due_claims(outcome):
+def _insert_items(rows):
+    """Insert ReminderItem rows given as (reminder pk, kind, action pk, evidence pk, days), in one statement.
+
+    About ten items per e-mail (16,725 for 1,562 e-mails at 100,000 actions): building a model instance for each,
+    as bulk_create does, cost more than the database's work. On PostgreSQL one INSERT ... SELECT FROM unnest().
+    """
+    rows = list(rows)
+    if not rows:
+        return
+    table = db_connection.ops.quote_name(ReminderItem._meta.db_table)
+    columns = "reminder_id, kind, action_id, evidence_id, days"
+    with db_connection.cursor() as cursor:
+        if db_connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) "
+                "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[], %s::bigint[], %s::integer[])",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+        else:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)", rows)
+
+
+def _resume_due_claims(outcome, writer):
     """Take over claims whose time is up: a retry after a failure, or the claim of a run that died."""
     started = timezone.now()
     due = Reminder.objects.filter(status=Reminder.Status.CLAIMED, retry_after__lte=started)
@@ -321,47 +370,96 @@ def _resume_due_claims(outcome):
         )
         outcome.resumed += taken
         if taken:
-            _send_claimed(token, outcome)
+            _send_claimed(token, outcome, writer)
 
 
-def _send_claimed(token, outcome):
-    """Send the reminders this run holds under ``token`` over one connection, recording each outcome."""
+def _send_claimed(token, outcome, writer):
+    """Send the reminders this run holds under ``token`` over one connection, recording each outcome.
+
+    A fixed number of queries per batch: the reminders, their items, the actions and evidence of lines not yet
+    rendered in this run, and one UPDATE per group of e-mails sent (MARK_EVERY, MARK_WITHIN).
+    """
     reminders = list(
-        Reminder.objects.filter(claim_token=token, status=Reminder.Status.CLAIMED)
-        .select_related("recipient")
-        .prefetch_related(Prefetch("items", queryset=ReminderItem.objects.select_related(
-            "action__plan__review", "action__plan__agency", "evidence__agency"
-        )))
+        Reminder.objects.filter(claim_token=token, status=Reminder.Status.CLAIMED).select_related("recipient")
     )
     if not reminders:
         return
-    messages = [(reminder, build_message(reminder)) for reminder in reminders]
+    keys = defaultdict(list)  # reminder pk -> its items' line keys, in the order they were planned
+    for reminder_id, *key in (
+        ReminderItem.objects.filter(reminder_id__in=[r.pk for r in reminders])
+        .order_by("reminder_id", "pk")
+        .values_list("reminder_id", "kind", "action_id", "evidence_id", "days")
+    ):
+        keys[reminder_id].append(tuple(key))
+    writer.prepare(key for reminder_keys in keys.values() for key in reminder_keys)
+    messages = [(reminder, writer.message(reminder, keys[reminder.pk])) for reminder in reminders]
     connection = get_connection(fail_silently=False)
     broken = False
+    accepted, group_started = [], None  # (pk, when) of e-mails sent and not yet marked; when that group began
     try:
         for reminder, message in messages:
+            if group_started is None:
+                group_started = time.monotonic()
             try:
                 if broken:
                     connection.close()
                 if broken or connection_needs_opening(connection):
                     connection.open()
                     broken = False
-                if connection.send_messages([message]) != 1:
+                if not _send_one(connection, message):
                     raise RuntimeError("The e-mail backend accepted no message.")
             except Exception as exc:  # any SMTP or network error: recorded, retried later, never lost
                 broken = True
                 _record_failure(reminder, exc, outcome)
                 continue
-            # Marked one by one, right after the server accepted it, so a killed worker re-sends nothing.
-            Reminder.objects.filter(pk=reminder.pk).update(
-                status=Reminder.Status.SENT, sent_at=timezone.now(), error="", claim_token=None
-            )
-            outcome.sent += 1
+            accepted.append((reminder.pk, timezone.now()))
+            if len(accepted) >= MARK_EVERY or time.monotonic() - group_started >= MARK_WITHIN:
+                _mark_sent(accepted, outcome)
+                accepted, group_started = [], None
+        _mark_sent(accepted, outcome)
+        accepted = []
     finally:
+        try:
+            _mark_sent(accepted, outcome)  # only after an unexpected error above: keep what was sent, if we can
+        except Exception:
+            log.exception("Marking %s sent reminders failed; they will be sent again after their claim times out",
+                          len(accepted))
         try:
             connection.close()
         except Exception:  # closing a broken connection may fail too; nothing is left to record
             log.debug("Closing the e-mail connection failed", exc_info=True)
+
+
+def _send_one(connection, message):
+    """Send one reminder; True once the server accepted it.
+
+    Through Django's SMTP backend (or a subclass), the MIME bytes ReminderEmail.smtp_payload makes go out on the
+    connection the backend opened (its host, port, TLS or SSL, login and timeout): the bytes, sender and
+    recipients Django's backend would send, with less work. Any other backend (locmem in tests, console, file),
+    or a message the fast path does not cover, goes through the backend's send_messages as before."""
+    if isinstance(connection, SmtpBackend) and connection.connection is not None:
+        payload = message.smtp_payload()
+        if payload is not None:
+            connection.connection.sendmail(*payload)  # raises on refusal, as Django's backend does
+            return True
+    return connection.send_messages([message]) == 1
+
+
+def _mark_sent(accepted, outcome):
+    """Mark a group of accepted e-mails ``sent`` in one UPDATE, each at the time the server accepted it.
+
+    Plain SQL: the ORM's Case(When(...)) for fifty rows took longer to build than the database to run it."""
+    if not accepted:
+        return
+    adapt = db_connection.ops.adapt_datetimefield_value
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {db_connection.ops.quote_name(Reminder._meta.db_table)} "
+            f"SET status = %s, error = '', claim_token = NULL, sent_at = CASE id {'WHEN %s THEN %s ' * len(accepted)}END "
+            f"WHERE id IN ({', '.join(['%s'] * len(accepted))})",
+            [Reminder.Status.SENT, *(v for pk, at in accepted for v in (pk, adapt(at))), *(pk for pk, _ in accepted)],
+        )
+    outcome.sent += len(accepted)
 
 
 def connection_needs_opening(connection):
@@ -415,15 +513,291 @@ def plan_label(plan):
     return f"{plan.agency.short_name} plan" if plan.is_single_agency else "multi-agency plan"
 
 
-def _line(item):
-    """What the e-mail says about one item: references, the action's short title, dates and a link only."""
+class Writer:
+    """Writes the e-mails of one run.
+
+    An e-mail is a few lines (one per action, or evidence item, at a number of days) inside a greeting and a
+    footer; the same line goes to everyone it concerns (an action without an officer: all its agency's users; an
+    escalation: every sub-committee member). So each line is rendered once per run, in both formats
+    (email_line.txt and email_line.html), and each e-mail only puts its lines together (email.txt, email.html).
+    Dates are formatted once per run each, as the ``date`` filter would (django.utils.dateformat).
+    """
+
+    def __init__(self):
+        self.lines = {}  # (kind, action pk, evidence pk, days) -> (text, html)
+        self.dates = {}
+        self.templates = {
+            name: get_template(f"reminders/{name}")
+            for name in ("email.txt", "email.html", "email_section.txt", "email_section.html", "email_line.txt",
+                         "email_line.html")
+        }
+        self.preferences_url = settings.SITE_URL + reverse("reminders:preferences")
+        marks = {"name": "\x00NAME\x00", "day": "\x00DAY\x00", "sections": "\x00SECTIONS\x00"}
+        self.frames = {
+            form: _frame(self.templates[f"email.{form}"], {**marks, "site_url": settings.SITE_URL,
+                                                           "preferences_url": self.preferences_url})
+            for form in ("txt", "html")
+        }
+        self.section_frames = {}  # (kind, "txt" or "html") -> frame of email_section.*
+
+    def date(self, value, format):
+        if (value, format) not in self.dates:
+            self.dates[value, format] = dateformat.format(value, format)
+        return self.dates[value, format]
+
+    def prepare(self, keys):
+        """Render the lines of these item keys that this run has not rendered yet. At most two queries."""
+        from evidence.models import Evidence
+
+        missing = {key for key in keys if key not in self.lines}
+        if not missing:
+            return
+        actions = Action.objects.select_related("plan__review", "plan__agency").in_bulk({k[1] for k in missing})
+        evidence_ids = {key[2] for key in missing if key[2] is not None}
+        evidence = Evidence.objects.select_related("agency").in_bulk(evidence_ids) if evidence_ids else {}
+        for key in missing:
+            kind, action_id, evidence_id, days = key
+            item = Item(kind=kind, days=days, action=actions[action_id], evidence=evidence.get(evidence_id))
+            line = _line(item, self.date)
+            self.lines[key] = (
+                self.templates["email_line.txt"].render({"line": line}),
+                self.templates["email_line.html"].render({"line": line}),
+            )
+
+    def section_frame(self, kind, form):
+        if (kind, form) not in self.section_frames:
+            title = SECTION_TITLES[kind].format(
+                days=settings.REMINDER_ESCALATION_DAYS, waiting=settings.REMINDER_EVIDENCE_WAITING_DAYS
+            )
+            self.section_frames[kind, form] = _frame(
+                self.templates[f"email_section.{form}"], {"title": title, "lines": "\x00LINES\x00",
+                                                          "rows": "\x00LINES\x00"}
+            )
+        return self.section_frames[kind, form]
+
+    def message(self, reminder, keys):
+        """The plain-text and HTML e-mail of a claimed reminder, from its items' keys (their lines prepared).
+
+        The templates are rendered once per run with markers where the name, the day, the sections and their
+        lines go (frames); an e-mail fills them in, escaping for HTML what the template would have escaped."""
+        keys = sorted(keys, key=lambda key: SECTION_ORDER.index(key[0]))  # stable: planned order within a kind
+        text_sections, html_sections, counts = [], [], []
+        for kind in SECTION_ORDER:
+            lines = [self.lines[key] for key in keys if key[0] == kind]
+            if lines:
+                counts.append(f"{len(lines)} {SECTION_COUNTS[kind]}")
+                text_sections.append(_fill(self.section_frame(kind, "txt"), {"LINES": "".join(t for t, _ in lines)}))
+                html_sections.append(_fill(self.section_frame(kind, "html"), {"LINES": "".join(h for _, h in lines)}))
+        summary = ", ".join(counts)
+        recipient = reminder.recipient
+        name, day = recipient.get_full_name() or recipient.username, self.date(reminder.day, "j F Y")
+        subject = f"scrsystem reminders for {reminder.day:%-d %B %Y}: {summary}"
+        message = ReminderEmail(
+            subject=subject,
+            body=_fill(self.frames["txt"], {"NAME": name, "DAY": day, "SECTIONS": "".join(text_sections)}),
+            to=[reminder.email],
+            headers={"Auto-Submitted": "auto-generated", "X-Scrsystem-Reminder": str(reminder.pk)},
+        )
+        html = _fill(self.frames["html"], {"NAME": escape(name), "DAY": escape(day), "SECTIONS": "".join(html_sections)})
+        message.attach_alternative(html, "text/html")
+        return message
+
+
+_FIELD = re.compile("\x00(NAME|DAY|SECTIONS|LINES)\x00")
+
+
+def _frame(template, context):
+    """The template rendered once with markers (``\\x00NAME\\x00`` ...) as some values: the constant pieces, with
+    the markers' names at the odd places."""
+    return _FIELD.split(template.render(context))
+
+
+def _fill(frame, values):
+    return "".join(values[piece] if i % 2 else piece for i, piece in enumerate(frame))
+
+
+class _FoldOncePolicy(type(email.policy.compat32)):
+    """Python's default e-mail policy (compat32), remembering how it folded recent header lines.
+
+    Flattening a message folds every header line (email.header.Header.encode); most lines are the same in every
+    reminder (From, MIME-Version, Auto-Submitted, the parts' Content-Type and Content-Transfer-Encoding). The
+    folded bytes depend only on the policy's settings, the name and the value, so they are the same; the
+    generator still checks every line it writes.
+    """
+
+    _folded = {}
+    _KEEP = 512  # recent lines; the per-message ones (Date, Message-ID, To, Subject) come and go
+
+    def fold_binary(self, name, value):
+        if not isinstance(value, str):
+            return super().fold_binary(name, value)
+        key = (self.linesep, self.max_line_length, self.cte_type, name, value)
+        folded = self._folded.get(key)
+        if folded is None:
+            if len(self._folded) >= self._KEEP:
+                self._folded.clear()
+            folded = self._folded[key] = super().fold_binary(name, value)
+        return folded
+
+
+FOLD_ONCE = _FoldOncePolicy()
+
+
+class _Generator(email.generator.BytesGenerator):
+    """Python's BytesGenerator writing the same bytes with less work per message.
+
+    - A body (about 300 lines for ten actions) is written in one piece, not line by line: the same line endings.
+    - A boundary is checked against the parts with a substring test before falling back to the standard search,
+      which compiles a regular expression for every new (random) boundary.
+    """
+
+    def _write_lines(self, lines):
+        if not lines:
+            return
+        lines = email.generator.NLCRE.split(lines)
+        if len(lines) > 1:
+            self.write(self._NL.join(lines[:-1]) + self._NL)
+        if lines[-1]:
+            self.write(lines[-1])
+
+    @classmethod
+    def _make_boundary(cls, text=None):
+        boundary = super()._make_boundary()  # random, in the standard format
+        if text is None or ("--" + boundary).encode("ascii") not in text:
+            return boundary  # absent from the parts: the standard search would keep it too
+        return super()._make_boundary(text)
+
+
+class _ReminderMIME(SafeMIMEMultipart):
+    """The MIME message of a reminder: Django's, flattened by _Generator with FOLD_ONCE."""
+
+    def as_bytes(self, unixfrom=False, linesep="\n"):
+        fp = BytesIO()
+        _Generator(fp, mangle_from_=False, policy=FOLD_ONCE).flatten(self, unixfrom=unixfrom, linesep=linesep)
+        return fp.getvalue()
+
+
+FOLD_CRLF = FOLD_ONCE.clone(linesep="\r\n")  # what Django's SMTP backend flattens with (as_bytes(linesep="\r\n"))
+
+#: An address sanitize_address returns unchanged: a dot-atom local part and an ASCII host name (no display name,
+#: no quoting, no CR/LF). Others go through sanitize_address itself (tests/test_reminders_output.py).
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+#: A header value the compat32 policy writes as it is: printable ASCII without spaces, on one short line.
+_UNFOLDED = re.compile(r"[\x21-\x7e]+")
+_BOUNDARY_PLACEHOLDER = "=" * 15 + "0" * 19 + "=="  # the generator's boundary format, random digits
+_MULTIPART = FOLD_CRLF.fold_binary("Content-Type", f'multipart/alternative; boundary="{_BOUNDARY_PLACEHOLDER}"')
+_PART_HEAD = 'Content-Type: text/{}; charset="utf-8"\r\nMIME-Version: 1.0\r\nContent-Transfer-Encoding: {}\r\n\r\n'
+
+
+def _sanitized(address, encoding):
+    """sanitize_address's result, and a ValueError for an address with a line break anywhere in it."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return address
+    if "\r" in address or "\n" in address:
+        raise ValueError(f"Invalid address {address!r}: an e-mail address cannot contain a line break.")
+    return sanitize_address(address, encoding)
+
+
+def _header(name, value, encoding, cache=None):
+    """A header line as Django sets it (forbid_multi_line_headers: no CR/LF, encoded) and as the generator folds
+    it (compat32, CRLF). ``cache`` (a dict) keeps lines that repeat: From, Subject, Date."""
+    if cache is not None and (name, value) in cache:
+        return cache[name, value]
+    if name != "Subject" and len(name) + len(value) <= 76 and _UNFOLDED.fullmatch(value):
+        line = f"{name}: {value}\r\n".encode("ascii")  # ASCII, no CR/LF, no space to fold at, fits a line
+    else:
+        line = FOLD_CRLF.fold_binary(*forbid_multi_line_headers(name, value, encoding))
+    if cache is not None:
+        cache[name, value] = line
+    return line
+
+
+def _text_part(subtype, content):
+    """A text part as Django makes it (SafeMIMEText, utf-8) and the generator writes it; None if it would be
+    quoted-printable (a line longer than 998 bytes), which the fast path leaves to Django."""
+    data = content.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")  # email.generator.NLCRE
+    data = data.encode("utf-8", "surrogateescape")
+    if max(map(len, data.split(b"\r\n"))) > RFC5322_EMAIL_LINE_LENGTH_LIMIT:
+        return None
+    return _PART_HEAD.format(subtype, "7bit" if data.isascii() else "8bit").encode("ascii") + data
+
+
+class ReminderEmail(EmailMultiAlternatives):
+    """A reminder e-mail: Django's, flattened to the same bytes in about a third of the time (0.6 s to 0.2 s for
+    the 1,562 e-mails of the benchmark). tests/test_reminders_output.py compares the bytes.
+
+    ``smtp_payload`` makes what Django's SMTP backend sends (sender, recipients, MIME bytes) without building the
+    MIME objects or parsing plain addresses: 0.8 s of the benchmark's 1,562 e-mails went there."""
+
+    header_cache = {}  # From, Subject, Date lines, shared by the messages of a run (cleared when large)
+
+    def message(self):
+        message = super().message()
+        if type(message) is SafeMIMEMultipart:  # text and HTML, as every reminder is
+            message.__class__ = _ReminderMIME  # the same object, flattened by _Generator
+        return message
+
+    def smtp_payload(self):
+        """(sender, recipients, bytes) as Django's SMTP backend would send them, or None where this does not
+        cover the message (other charset, attachments, copies, a header Django sets itself, a long line)."""
+        encoding = self.encoding or settings.DEFAULT_CHARSET
+        if (encoding.lower() != "utf-8" or self.attachments or self.cc or self.bcc or self.reply_to
+                or len(self.to) != 1 or not self.to[0] or len(self.alternatives) != 1 or self.alternatives[0][1] != "text/html"
+                or self.content_subtype != "plain" or not self.body
+                or {name.lower() for name in self.extra_headers} & {"from", "to", "date", "message-id"}):
+            return None
+        text, html = _text_part("plain", self.body), _text_part("html", self.alternatives[0][0])
+        if text is None or html is None:
+            return None
+        cache = self.header_cache
+        if len(cache) > 1024:
+            cache.clear()
+        to = self.to[0]
+        if ("envelope", self.from_email) not in cache:  # the same sender for every reminder
+            cache["envelope", self.from_email] = _sanitized(self.from_email, encoding)
+        sender, recipient = cache["envelope", self.from_email], _sanitized(to, encoding)  # raise if invalid
+        head = [
+            _header("Subject", self.subject, encoding, cache),
+            _header("From", self.from_email, encoding, cache),
+            _header("To", to, encoding),
+            _header("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME), encoding, cache),
+            _header("Message-ID", make_msgid(domain=DNS_NAME), encoding),
+            *(_header(name, str(value), encoding, cache if name == "Auto-Submitted" else None)
+              for name, value in self.extra_headers.items()),
+        ]
+        boundary = _Generator._make_boundary(text + b"\r\n" + html)
+        dash = f"--{boundary}".encode("ascii")
+        data = b"".join([
+            _MULTIPART.replace(_BOUNDARY_PLACEHOLDER.encode("ascii"), boundary.encode("ascii")),
+            b"MIME-Version: 1.0\r\n", *head, b"\r\n",
+            dash, b"\r\n", text, b"\r\n", dash, b"\r\n", html, b"\r\n", dash, b"--\r\n",
+        ])
+        return sender, [recipient], data
+
+
+SECTION_COUNTS = {
+    Kind.ESCALATION: "escalated",
+    Kind.OVERDUE: "overdue",
+    Kind.DUE_SOON: "due soon",
+    Kind.EVIDENCE_WAITING: "evidence waiting",
+}
+
+
+def _line(item, date=dateformat.format):
+    """What the e-mail says about one item: references, the action's short title, dates and a link only.
+
+    ``date(value, format)`` formats a date as the template filter ``date`` would (Writer.date: once per run)."""
     action = item.action
     return {
         "review_reference": action.plan.review.reference,
         "action_reference": action.reference,
         "plan": plan_label(action.plan),
         "title": Truncator(" ".join(action.description.split())).chars(120),
-        "target_date": action.target_date,
+        "target_date": date(action.target_date, "j F Y"),
+        "target_date_short": date(action.target_date, "j M Y"),
         "days_text": days_text(item),
         "url": settings.SITE_URL + action.get_absolute_url(),
         # Evidence is named by its number, agency and date only: its description is the agency's own text.
@@ -435,40 +809,3 @@ def _line(item):
         ),
         "evidence_url": settings.SITE_URL + item.evidence.get_absolute_url() if item.evidence else "",
     }
-
-
-def build_message(reminder):
-    """The plain-text and HTML e-mail of a claimed reminder, from its stored items."""
-    items = sorted(reminder.items.all(), key=lambda i: (SECTION_ORDER.index(i.kind), i.pk))
-    sections = []
-    for kind in SECTION_ORDER:
-        lines = [_line(item) for item in items if item.kind == kind]
-        if lines:
-            title = SECTION_TITLES[kind].format(
-                days=settings.REMINDER_ESCALATION_DAYS, waiting=settings.REMINDER_EVIDENCE_WAITING_DAYS
-            )
-            sections.append({"kind": kind, "title": title, "lines": lines})
-    counts = {
-        Kind.ESCALATION: "escalated",
-        Kind.OVERDUE: "overdue",
-        Kind.DUE_SOON: "due soon",
-        Kind.EVIDENCE_WAITING: "evidence waiting",
-    }
-    summary = ", ".join(f"{len(s['lines'])} {counts[s['kind']]}" for s in sections)
-    context = {
-        "reminder": reminder,
-        "recipient": reminder.recipient,
-        "sections": sections,
-        "summary": summary,
-        "site_url": settings.SITE_URL,
-        "preferences_url": settings.SITE_URL + reverse("reminders:preferences"),
-    }
-    subject = f"scrsystem reminders for {reminder.day:%-d %B %Y}: {summary}"
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("reminders/email.txt", context),
-        to=[reminder.email],
-        headers={"Auto-Submitted": "auto-generated", "X-Scrsystem-Reminder": str(reminder.pk)},
-    )
-    message.attach_alternative(render_to_string("reminders/email.html", context), "text/html")
-    return message
