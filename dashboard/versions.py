@@ -78,9 +78,11 @@ def _bump_now(topic, using):
                 "ON CONFLICT (name) DO UPDATE SET token = excluded.token",
                 [topic, secrets.token_hex(16)],
             )
-    except DatabaseError:
-        # Before the dashboard's migrations (a data migration writing actions) there is no table to bump, and nothing
-        # cached either. Otherwise the cached entries of the old version stay for DASHBOARD_CACHE_SECONDS at most.
+    except DatabaseError as error:
+        if _TABLE in str(error):
+            # Migrating a new database writes actions before this table exists: there is nothing cached to replace.
+            return
+        # The cached entries of the old version then stay for DASHBOARD_CACHE_SECONDS at most.
         logger.warning("The %s data version could not be bumped.", topic, exc_info=True)
 
 

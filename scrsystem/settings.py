@@ -95,7 +95,13 @@ INSTALLED_APPS = [
     "dashboard",
 ]
 
+# SERVER_TIMING=true adds a Server-Timing header (CPU and wall time of the request in Django) to every answer, for
+# the load benchmark (scrsystem.middleware.ServerTimingMiddleware; README "Load"). Leave it off in production.
+SERVER_TIMING = env.get_bool("SERVER_TIMING", False)
+
 MIDDLEWARE = [
+    # First, so that it times every other middleware too; removed from the chain unless SERVER_TIMING is on.
+    "scrsystem.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads a body (SecurityMiddleware does not, and gives the answers their headers): 413 for a
     # body over the limit, 408 for one that is too slow to arrive.
@@ -149,6 +155,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # IMMEDIATE: a transaction takes SQLite's write lock when it begins, so two people saving at once queue
     # (up to the timeout) instead of one failing with "database is locked" when its read turns into a write.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+# Persistent connections (README "Load"): a gunicorn worker keeps its PostgreSQL connection for CONN_MAX_AGE
+# seconds instead of opening one per request, and checks it is still alive before reusing it. Off by default under
+# DEBUG (the development server starts a thread per request, so a kept connection is never reused) and on SQLite
+# (opening a file costs nothing).
+_keep_connections = not DEBUG and DATABASES["default"]["ENGINE"].endswith("postgresql")
+DATABASES["default"]["CONN_MAX_AGE"] = env.get_int("CONN_MAX_AGE", 60 if _keep_connections else 0, minimum=0, maximum=3600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -357,6 +370,11 @@ ACTIONS_PER_PAGE = env.get_int("ACTIONS_PER_PAGE", 25, minimum=5, maximum=500)
 # Dashboard (dashboard/): how far back the trend charts reach, when the daily snapshot is taken, and the
 # default "since" of the board report; README "Dashboard" and "Snapshots".
 DASHBOARD_TREND_DAYS = env.get_int("DASHBOARD_TREND_DAYS", 182, minimum=14, maximum=3660)
+# The life of a cached dashboard summary or trend (dashboard.versions): a new version of the data replaces it at once;
+# this only bounds how long an entry nobody reads any more stays in memory.
+DASHBOARD_CACHE_SECONDS = env.get_int("DASHBOARD_CACHE_SECONDS", 600, minimum=0, maximum=86400)
+# Reviews per page of the dashboard's review table, the most overdue first unless the reader sorts it otherwise.
+DASHBOARD_REVIEWS_PER_PAGE = env.get_int("DASHBOARD_REVIEWS_PER_PAGE", 50, minimum=10, maximum=1000)
 SNAPSHOT_HOUR = env.get_int("SNAPSHOT_HOUR", 23, minimum=0, maximum=23)
 SNAPSHOT_MINUTE = env.get_int("SNAPSHOT_MINUTE", 45, minimum=0, maximum=59)
 REPORT_SINCE_DAYS = env.get_int("REPORT_SINCE_DAYS", 30, minimum=1, maximum=3660)
