@@ -19,7 +19,6 @@ import argparse
 import json
 import mimetypes
 import os
-import resource
 import secrets
 import subprocess
 import sys
@@ -30,6 +29,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# The same measure of a process's memory as the hostile-file benchmark's (resident now, peak since).
+from bench_upload_refusal import _peak_resident, _resident_now_and_reset_peak  # noqa: E402
 
 MB = 1024 * 1024
 BOUNDARY = "scrsystem-upload-memory-bench"
@@ -173,30 +175,6 @@ def _named(data, name):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, content_type="application/pdf")
-
-
-def _status(field):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) * 1024
-    raise LookupError(field)
-
-
-def _resident_now_and_reset_peak():
-    """The process's resident memory now; on Linux its peak is reset to it (so that the peak measured after is the
-    upload's own), elsewhere the peak so far is the baseline."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return _status("VmRSS")
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def _peak_resident():
-    try:
-        return _status("VmHWM")
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _measure(body_path):
