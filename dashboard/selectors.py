@@ -12,7 +12,6 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Sum
 from django.urls import reverse
@@ -26,6 +25,7 @@ from actionplans.selectors import with_latest_progress
 from dashboard import versions
 from dashboard.models import Snapshot
 from reviews.models import Review, Theme
+from scrsystem.http import page_of
 
 #: Columns the review and agency tables sort by (``?sort=compliance``, ``?sort=-overdue``).
 SORTS = {
@@ -294,11 +294,6 @@ class Dashboard:
     trend: list = field(default_factory=list)
     sort: str = DEFAULT_SORT
 
-    @property
-    def review_pages(self):
-        """The pager's page numbers, elided: the first, the last, and two either side of this one."""
-        return self.reviews.paginator.get_elided_page_range(self.reviews.number, on_each_side=2, on_ends=1)
-
 
 def dashboard(user, sort=None, page=None):
     """The dashboard of one user: headline figures, a page of the review table (the most overdue first unless
@@ -310,7 +305,7 @@ def dashboard(user, sort=None, page=None):
         figures=data.figures,
         links=figure_links(),
         evidence=data.evidence,
-        reviews=Paginator(reviews, settings.DASHBOARD_REVIEWS_PER_PAGE).get_page(page),
+        reviews=page_of(reviews, page, settings.DASHBOARD_REVIEWS_PER_PAGE),
         agencies=sort_rows(agency_rows(data.by_agency, data.evidence_by_agency, data.agencies), sort),
         trend=trend(user, live=data.figures),
         sort=sort,

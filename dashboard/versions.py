@@ -98,11 +98,6 @@ def schedule(topic, conn=None):
     transaction.on_commit(functools.partial(_bump_now, topic, conn.alias), using=conn.alias, robust=True)
 
 
-def bump(topic):
-    """Give ``topic`` a fresh version now (or when the current transaction commits)."""
-    schedule(topic)
-
-
 def pending(topic):
     """Whether this connection's open transaction has written to ``topic`` and not committed yet: its readers must
     not use (or fill) the cache, which holds only committed data."""

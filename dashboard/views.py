@@ -7,13 +7,13 @@ from actionplans import rules
 from actionplans.filters import listed_actions
 from actionplans.views import mine_of
 from dashboard import exports, report, selectors, services
+from scrsystem.http import query_without_page
 
 
 def index(request):
     dashboard = selectors.dashboard(request.user, sort=request.GET.get("sort"), page=request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"dashboard": dashboard, "sort": dashboard.sort, "review_query": query.urlencode(), "today": rules.today()}
+    context = {"dashboard": dashboard, "sort": dashboard.sort, "review_query": query_without_page(request),
+               "today": rules.today()}
     return render(request, "dashboard/index.html", context)
 
 

@@ -11,16 +11,26 @@ def posted(request):
 PAGER_NEIGHBOURS = 3
 
 
-def paginate(request, queryset):
-    """The requested page of ``queryset``, and the query string without ``page`` for the pager's links.
-    ``page.links`` are what the pager (templates/includes/pager.html) shows: the first and the last page and
-    PAGER_NEIGHBOURS either side of this one, ``Paginator.ELLIPSIS`` where numbers are left out (a pager never
-    goes through every page number)."""
-    page = Paginator(queryset, settings.ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
+def page_of(items, number, per_page):
+    """Page ``number`` of ``items`` (a queryset or a list; a wrong number gives the nearest page). ``page.links``
+    are what the pager (templates/includes/pager.html) shows: the first and the last page and PAGER_NEIGHBOURS
+    either side of this one, ``Paginator.ELLIPSIS`` where numbers are left out (a pager never goes through every
+    page number)."""
+    page = Paginator(items, per_page).get_page(number)
     page.links = list(page.paginator.get_elided_page_range(page.number, on_each_side=PAGER_NEIGHBOURS, on_ends=1))
+    return page
+
+
+def query_without_page(request):
+    """The request's query string without ``page``: what the pager's links add their page number to."""
     query = request.GET.copy()
     query.pop("page", None)
-    return page, query.urlencode()
+    return query.urlencode()
+
+
+def paginate(request, queryset):
+    """The requested page of ``queryset`` (a page of an action list), and the query string for the pager's links."""
+    return page_of(queryset, request.GET.get("page"), settings.ACTIONS_PER_PAGE), query_without_page(request)
 
 
 def form_values(form):

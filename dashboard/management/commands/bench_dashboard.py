@@ -154,8 +154,8 @@ class Command(BaseCommand):
         self.snapshots(today)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")  # statistics, and the visibility map index-only scans rely on
-        plans = rules_count("actionplans_actionplan")
-        evidence = rules_count("evidence_evidence")
+        plans = table_count("actionplans_actionplan")
+        evidence = table_count("evidence_evidence")
         return (f"{n_reviews:,} reviews, {plans:,} plans, {AGENCIES} agencies, {n_actions:,} actions, "
                 f"{evidence:,} evidence items, {TREND_WEEKS + 1} weekly snapshots")
 
@@ -270,7 +270,7 @@ class Command(BaseCommand):
         return rows, cursor.fetchone()
 
 
-def rules_count(table):
+def table_count(table):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - a table name of ours
         return cursor.fetchone()[0]
@@ -300,7 +300,7 @@ class Page:
         """One view to fill the caches, then one that counts its queries as the timed runs will make them."""
         self.get()
         if self.write:
-            versions.bump(versions.FIGURES)
+            versions.schedule(versions.FIGURES)
         reset_queries()  # the log is a bounded deque, full after the build; start it empty
         with CaptureQueriesContext(connection) as queries:
             self.get()
@@ -309,7 +309,7 @@ class Page:
     def run(self):
         if self.write:
             # What a write does to the dashboard: the figures' data version moves on, so this view computes afresh.
-            versions.bump(versions.FIGURES)
+            versions.schedule(versions.FIGURES)
         else:
             # Another page's write may have moved the version since this page's last run: the view timed here is
             # the one after a first view under the current version, as every view but the first after a write is.
