@@ -204,6 +204,11 @@ class Row:
         return [(rating, counts[rating], self.links[rating.value]) for rating in rules.Brag]
 
 
+def sort_of(sort):
+    """``sort`` (a query parameter) if it is one of SORTS, with or without ``-``; DEFAULT_SORT otherwise."""
+    return sort if (sort or "").lstrip("-") in SORTS else DEFAULT_SORT
+
+
 def sort_rows(rows, sort):
     """Sort by one of SORTS (``-`` first for descending); rows without a value (no percentage) go last. Rows with
     the same value keep their order (by name)."""
@@ -299,7 +304,7 @@ def dashboard(user, sort=None, page=None):
     """The dashboard of one user: headline figures, a page of the review table (the most overdue first unless
     ``sort`` says otherwise), a row per agency, and the trend."""
     data = summary(user)
-    sort = sort if (sort or "").lstrip("-") in SORTS else DEFAULT_SORT
+    sort = sort_of(sort)
     reviews = sort_rows(review_rows(data.by_review, data.evidence_by_review, data.reviews), sort)
     return Dashboard(
         figures=data.figures,

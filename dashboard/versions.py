@@ -104,27 +104,33 @@ def pending(topic):
     return connection.in_atomic_block and topic in _pending_bumps(connection)
 
 
-def current(topic):
-    """The version of ``topic`` to key a cache with, or None when a write of this very transaction is pending and
-    nothing may be cached. A topic never written to yet gets its first version here."""
-    if pending(topic):
+def current(*topics):
+    """The version of ``topics`` (one or more) to key a cache with, in one query, or None when a write of this very
+    transaction is pending on one of them and nothing may be cached. A topic never written to yet gets its first
+    version here."""
+    if any(pending(topic) for topic in topics):
         return None
+    select = f"SELECT name, token FROM {_TABLE} WHERE name IN ({', '.join(['%s'] * len(topics))})"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT token FROM {_TABLE} WHERE name = %s", [topic])  # noqa: S608
-        row = cursor.fetchone()
-        if row is None:
+        cursor.execute(select, topics)
+        tokens = dict(cursor.fetchall())
+        missing = [topic for topic in topics if topic not in tokens]
+        if missing:
             # Another reader may be doing the same: the first token in stays, and both read it.
-            cursor.execute(f"INSERT INTO {_TABLE} (name, token) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",  # noqa: S608
-                           [topic, secrets.token_hex(16)])
-            cursor.execute(f"SELECT token FROM {_TABLE} WHERE name = %s", [topic])  # noqa: S608
-            row = cursor.fetchone()
-    return row[0]
+            for topic in missing:
+                cursor.execute(f"INSERT INTO {_TABLE} (name, token) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",  # noqa: S608
+                               [topic, secrets.token_hex(16)])
+            cursor.execute(select, topics)
+            tokens = dict(cursor.fetchall())
+    return ".".join(tokens[topic] for topic in topics)
 
 
-def cached(topic, key, compute):
-    """``compute()``, kept in Django's cache under ``key`` (a tuple) and the current version of ``topic``; computed
-    afresh, and not kept, while a write of this transaction is pending (``current``)."""
-    version = current(topic)
+def cached(topics, key, compute):
+    """``compute()``, kept in Django's cache under ``key`` (a tuple) and the current version of ``topics`` (one
+    topic, or a tuple of the topics it is computed from); computed afresh, and not kept, while a write of this
+    transaction is pending (``current``)."""
+    topics = (topics,) if isinstance(topics, str) else tuple(topics)
+    version = current(*topics)
     if version is None:
         return compute()
     name = "dashboard:" + ":".join(str(part) for part in key) + f":{version}"

@@ -1,18 +1,30 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 
 from accounts import access
 from accounts.models import Agency
 from actionplans import rules
 from actionplans.filters import listed_actions
 from actionplans.views import mine_of
-from dashboard import exports, report, selectors, services
-from scrsystem.http import query_without_page
+from dashboard import exports, report, selectors, services, versions
+from scrsystem.http import page_number
 
 
 def index(request):
-    dashboard = selectors.dashboard(request.user, sort=request.GET.get("sort"), page=request.GET.get("page"))
-    context = {"dashboard": dashboard, "sort": dashboard.sort, "review_query": query_without_page(request),
+    """The compliance dashboard. Its figures, trend and tables are the same for everyone who may see the same
+    actions (``access.scope_of``), on the same day, in the same order and page: they are rendered once and kept,
+    under the version of the data they are computed from (dashboard.versions), until the data changes."""
+    sort = selectors.sort_of(request.GET.get("sort"))
+    page = page_number(request.GET.get("page"))
+
+    def overview():
+        context = {"dashboard": selectors.dashboard(request.user, sort=sort, page=page), "sort": sort,
+                   "review_query": "" if sort == selectors.DEFAULT_SORT else f"sort={sort}"}
+        return render_to_string("dashboard/includes/overview.html", context)
+
+    key = ("overview", access.scope_of(request.user), rules.today(), sort, page)
+    context = {"overview": versions.cached((versions.FIGURES, versions.SNAPSHOTS), key, overview),
                "today": rules.today()}
     return render(request, "dashboard/index.html", context)
 

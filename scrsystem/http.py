@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.core.paginator import Paginator
 
@@ -9,6 +11,7 @@ def posted(request):
 
 #: How many page numbers the pager shows either side of the current page (and the first and the last page).
 PAGER_NEIGHBOURS = 3
+_PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
 def page_of(items, number, per_page):
@@ -19,6 +22,13 @@ def page_of(items, number, per_page):
     page = Paginator(items, per_page).get_page(number)
     page.links = list(page.paginator.get_elided_page_range(page.number, on_each_side=PAGER_NEIGHBOURS, on_ends=1))
     return page
+
+
+def page_number(value):
+    """A page's query parameter as a number to key a cached page with: the number, or 1 for anything but a number
+    of up to six digits. The page shown must then be computed from this number, not the parameter (page_of
+    gives the nearest page to it)."""
+    return int(value) if value and _PAGE_NUMBER.fullmatch(value) else 1
 
 
 def query_without_page(request):

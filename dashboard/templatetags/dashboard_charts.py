@@ -29,17 +29,16 @@ def sort_header(context, key):
     """A column header that sorts the tables by ``key``, the worst first on a first click (LARGEST_FIRST); a
     second click reverses the order."""
     current = context.get("sort") or ""
-    query = context["request"].GET.copy()
-    query.pop("page", None)  # a new order starts on its first page
+    # Only the order: the dashboard's tables are kept rendered for everyone (dashboard.views.index), so nothing
+    # else of the request may end up in them. A new order starts on its first page.
     if current == key:
         descending = True
     elif current == f"-{key}":
         descending = False
     else:
         descending = key in LARGEST_FIRST
-    query["sort"] = f"-{key}" if descending else key
     state = "ascending" if current == key else "descending" if current == f"-{key}" else None
-    return {"label": SORTS[key], "href": f"?{query.urlencode()}", "state": state, "next_descending": descending}
+    return {"label": SORTS[key], "href": f"?sort={'-' if descending else ''}{key}", "state": state, "next_descending": descending}
 
 
 _ROW = (
