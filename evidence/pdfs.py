@@ -73,7 +73,8 @@ def check_pdf(upload, name, head):
         # pypdf reads the file where it needs to (the uploaded file on disk), object by object, not whole; from the
         # file itself, not through Django's File, whose every read and seek costs a lookup more (a third slower).
         upload.seek(0)
-        found = _active_content(PdfReader(getattr(upload, "file", upload), xref_stream_maximum_entries=MAX_OBJECTS), name)
+        file = _DictionariesOnly(getattr(upload, "file", upload))
+        found = _active_content(PdfReader(file, xref_stream_maximum_entries=MAX_OBJECTS), file, name)
     except UploadRefused:
         raise
     except LimitReachedError:
@@ -100,10 +101,48 @@ def check_pdf(upload, name, head):
         raise UploadRefused(f"“{name}” {_MESSAGES[found]}", code=found)
 
 
-def _active_content(reader, name):
+class _DictionariesOnly:
+    """The uploaded file as pypdf reads it, until ``skip_stream_data``; from then on a read of _SKIP_FROM bytes or
+    more (the data of a stream: a scanned page, a font) moves past them and gives nothing. The check looks at the
+    dictionaries of streams, never at their data, so a 25 MB scan is never held in memory (README "Load"). Only
+    object streams hold objects in their data: they are read before (_object_streams)."""
+
+    def __init__(self, file):
+        self._file = file
+        self.read, self.seek, self.tell = file.read, file.seek, file.tell
+
+    def __getattr__(self, name):
+        return getattr(self._file, name)
+
+    def skip_stream_data(self):
+        self.read = self._read_skipping
+
+    def _read_skipping(self, size=-1):
+        if size >= _SKIP_FROM:
+            self._file.seek(size, 1)
+            return b""
+        return self._file.read(size)
+
+
+#: The smallest read of a stream's data that _DictionariesOnly skips: smaller ones are read as pypdf asks.
+_SKIP_FROM = 256 * 1024
+
+
+def _object_streams(reader):
+    """The object streams of the document, read (with their data) and kept in pypdf's cache for the whole check:
+    the compressed objects are read from them, whenever pypdf needs one again."""
+    numbers = sorted({number for number, _ in reader.xref_objStm.values()})
+    for number in numbers:
+        IndirectObject(number, 0, reader).get_object()
+    return {(number, 0) for number in numbers}
+
+
+def _active_content(reader, file, name):
     """The kind of active content (a key of _MESSAGES) first found in the document, "encrypted", or None."""
     if reader.is_encrypted and not reader.decrypt(""):
         return "encrypted"  # only a user password opens it; one that opens without any is read as usual
+    kept = _object_streams(reader)
+    file.skip_stream_data()
     deadline = time.monotonic() + MAX_SECONDS
     seen = set()
     for root in _roots(reader):
@@ -118,7 +157,8 @@ def _active_content(reader, name):
                     continue
                 seen.add(key)
                 item = item.get_object()
-                reader.resolved_objects.pop(key[::-1], None)  # each object is looked at once: pypdf need not keep it
+                if key not in kept:  # each object is looked at once: pypdf need not keep it
+                    reader.resolved_objects.pop(key[::-1], None)
             if isinstance(item, NameObject):
                 kind = _kind(item)
                 if kind:

@@ -5,6 +5,7 @@ so the tests cannot pass on files that only look right to us.
 """
 
 import io
+import random
 import struct
 import zipfile
 import zlib
@@ -425,11 +426,12 @@ def pdf_with_open_action_javascript():
     return pdf_with_catalog(b"/OpenAction << /S /JavaScript /JS (app.alert\\(document.cookie\\)) >>")
 
 
-def pdf_with_javascript_in_an_object_stream():
-    """The JavaScript action lives, compressed, in an object stream, behind an escaped name, on the page's /AA."""
+def pdf_with_javascript_in_an_object_stream(padding=0):
+    """The JavaScript action lives, compressed, in an object stream, behind an escaped name, on the page's /AA;
+    ``padding`` random bytes after it make the stream that large."""
     action = b"<< /S /J#61vaScript /J#53 (app.alert\\(1\\)) >>"
     header = b"4 0 "
-    stream = zlib.compress(header + action)
+    stream = zlib.compress(header + action + b"\n" + random.Random(padding).randbytes(padding))
     objects = {
         1: b"<< /Type /Catalog /Pages 2 0 R >>",
         2: _PAGES[2],

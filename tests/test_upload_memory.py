@@ -85,3 +85,28 @@ def test_objects_split_between_pieces_are_counted_once(monkeypatch, chunk):
     assert pdfs._more_objects_than_allowed(io.BytesIO(only_objects)) is False
     monkeypatch.setattr(pdfs, "MAX_OBJECTS", 29)
     assert pdfs._more_objects_than_allowed(io.BytesIO(only_objects)) is True
+
+
+def test_the_data_of_a_large_stream_is_never_read():
+    """A scan that is one large picture: the check reads the dictionaries, never the picture (README "Load")."""
+    data = pdf_of_pictures(pages=1, picture_bytes=3 * 1024 * KB)
+    file = RecordingFile(data)
+    upload = InMemoryUploadedFile(file, "files", "scan.pdf", "application/pdf", len(data), None)
+    assert uploads.check_upload(upload).size == len(data)
+    assert max(file.reads) <= uploads.SNIFF_BYTES  # pypdf alone would read the 3 MB picture in one piece
+
+
+def test_javascript_after_large_pictures_is_still_found():
+    data = pdf_of_pictures(pages=3, picture_bytes=2 * pdfs._SKIP_FROM, last_page=b"/AA << /O << /S /JavaScript /JS (x) >> >>")
+    with pytest.raises(uploads.UploadRefused) as refusal:
+        uploads.check_upload(samples.upload("scan.pdf", data))
+    assert refusal.value.code == "javascript"
+
+
+def test_javascript_in_an_object_stream_larger_than_what_is_skipped_is_still_found():
+    """Object streams hold objects in their data: they are read whole, however large."""
+    data = samples.pdf_with_javascript_in_an_object_stream(padding=2 * pdfs._SKIP_FROM)
+    assert len(data) > 2 * pdfs._SKIP_FROM
+    with pytest.raises(uploads.UploadRefused) as refusal:
+        uploads.check_upload(samples.upload("report.pdf", data))
+    assert refusal.value.code == "javascript"
