@@ -278,6 +278,7 @@ def send_reminders(*, on):
     writer = Writer()
     _resume_due_claims(outcome, writer)
     planned = plan_reminders(on=on)
+    writer.know(planned)
     outcome.planned = len(planned)
     for start in range(0, len(planned), BATCH_SIZE):
         batch = []
@@ -525,6 +526,7 @@ class Writer:
 
     def __init__(self):
         self.lines = {}  # (kind, action pk, evidence pk, days) -> (text, html)
+        self.actions, self.evidence = {}, {}  # pk -> the object a line is written from
         self.dates = {}
         self.templates = {
             name: get_template(f"reminders/{name}")
@@ -545,19 +547,30 @@ class Writer:
             self.dates[value, format] = dateformat.format(value, format)
         return self.dates[value, format]
 
+    def know(self, planned):
+        """The actions and evidence items of the planned e-mails (Planned), as plan_reminders loaded them: their
+        lines are written from these, with no query. Only claims resumed from an earlier run need reading."""
+        for plan in planned:
+            for item in plan.items:
+                self.actions[item.action.pk] = item.action
+                if item.evidence is not None:
+                    self.evidence[item.evidence.pk] = item.evidence
+
     def prepare(self, keys):
-        """Render the lines of these item keys that this run has not rendered yet. At most two queries."""
+        """Render the lines of these item keys that this run has not rendered yet. No query for the planned ones
+        (``know``); at most two for those of claims resumed from an earlier run."""
         from evidence.models import Evidence
 
         missing = {key for key in keys if key not in self.lines}
         if not missing:
             return
-        actions = Action.objects.select_related("plan__review", "plan__agency").in_bulk({k[1] for k in missing})
-        evidence_ids = {key[2] for key in missing if key[2] is not None}
-        evidence = Evidence.objects.select_related("agency").in_bulk(evidence_ids) if evidence_ids else {}
+        if unknown := {key[1] for key in missing} - self.actions.keys():
+            self.actions.update(Action.objects.select_related("plan__review", "plan__agency").in_bulk(unknown))
+        if unknown := {key[2] for key in missing if key[2] is not None} - self.evidence.keys():
+            self.evidence.update(Evidence.objects.select_related("agency").in_bulk(unknown))
         for key in missing:
             kind, action_id, evidence_id, days = key
-            item = Item(kind=kind, days=days, action=actions[action_id], evidence=evidence.get(evidence_id))
+            item = Item(kind=kind, days=days, action=self.actions[action_id], evidence=self.evidence.get(evidence_id))
             line = _line(item, self.date)
             self.lines[key] = (
                 self.templates["email_line.txt"].render({"line": line}),
