@@ -277,16 +277,21 @@ class Summary:
 
 def summary(user):
     """The figures and evidence awaiting audit of everything this user may see, in total, by review and by lead
-    agency, with the reviews and agencies to list. Kept in the cache for everyone with the same scope on the same
-    day, until the data changes (dashboard.versions): the same values a fresh computation gives."""
+    agency, with the reviews and agencies to list. Kept in the cache for everyone with the same scope, until the
+    data changes (dashboard.versions): the same values a fresh computation gives. The figures (which depend on
+    the day too) and the evidence are kept apart, so that an upload leaves the figures in the cache."""
+    scope = access.scope_of(user)
 
-    def compute():
-        figures, by_review, by_agency = figures_split(access.visible_actions(user))
-        evidence, evidence_by_review, evidence_by_agency = awaiting_audit(user)
-        return Summary(figures, by_review, by_agency, evidence, evidence_by_review, evidence_by_agency,
-                       all_reviews(), all_agencies())
+    def compute_figures():
+        return (*figures_split(access.visible_actions(user)), all_reviews(), all_agencies())
 
-    return versions.cached(versions.FIGURES, ("summary", access.scope_of(user), rules.today()), compute)
+    figures, by_review, by_agency, reviews, agencies = versions.cached(
+        versions.FIGURES, ("figures", scope, rules.today()), compute_figures
+    )
+    evidence, evidence_by_review, evidence_by_agency = versions.cached(
+        (versions.FIGURES, versions.EVIDENCE), ("evidence", scope), lambda: awaiting_audit(user)
+    )
+    return Summary(figures, by_review, by_agency, evidence, evidence_by_review, evidence_by_agency, reviews, agencies)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Data versions: what keys the dashboard's cache, so that a cached figure is never one a fresh computation would
 not give (README, "Dashboard performance").
 
-A topic (FIGURES, SNAPSHOTS) has a version: a random token in ``DataVersion``, replaced by a fresh one after every
+A topic (FIGURES, EVIDENCE, SNAPSHOTS) has a version: a random token in ``DataVersion``, replaced by a fresh one after every
 committed transaction that wrote to one of the topic's tables. Nothing has to remember to bump it: every statement
 Django sends goes through ``watch`` (a database execute wrapper installed on each connection), and an INSERT,
 UPDATE or DELETE on a watched table schedules the bump for when its transaction commits. So QuerySet.update(),
@@ -29,16 +29,19 @@ from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 FIGURES = "figures"
+EVIDENCE = "evidence"
 SNAPSHOTS = "snapshots"
 
 #: The tables each topic is computed from. The figures depend on actions (status, dates, lead agency, plan), plans
-#: (review, kind and agency: who may see them), reviews and agencies (the rows' names) and evidence (awaiting audit).
+#: (review, kind and agency: who may see them), reviews and agencies (the rows' names); evidence awaiting audit on
+#: the evidence too, a topic of its own so that an upload leaves the figures of the actions in the cache (what is
+#: computed from both is kept under both versions).
 TABLES = {
     "actionplans_action": FIGURES,
     "actionplans_actionplan": FIGURES,
     "reviews_review": FIGURES,
     "accounts_agency": FIGURES,
-    "evidence_evidence": FIGURES,
+    "evidence_evidence": EVIDENCE,
     "dashboard_snapshot": SNAPSHOTS,
 }
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)

@@ -24,7 +24,7 @@ def index(request):
         return render_to_string("dashboard/includes/overview.html", context)
 
     key = ("overview", access.scope_of(request.user), rules.today(), sort, page)
-    context = {"overview": versions.cached((versions.FIGURES, versions.SNAPSHOTS), key, overview),
+    context = {"overview": versions.cached((versions.FIGURES, versions.EVIDENCE, versions.SNAPSHOTS), key, overview),
                "today": rules.today()}
     return render(request, "dashboard/index.html", context)
 

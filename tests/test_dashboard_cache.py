@@ -28,7 +28,7 @@ from tests import evidence_samples as samples
 from tests import factories
 from tests.test_races import concurrent_db  # noqa: F401 - the fixture: PostgreSQL, real connections
 
-FIGURES = versions.FIGURES
+FIGURES, EVIDENCE = versions.FIGURES, versions.EVIDENCE
 
 
 @pytest.fixture
@@ -63,18 +63,27 @@ WRITES = {
 
 @pytest.mark.parametrize("write", list(WRITES))
 def test_every_kind_of_committed_write_to_the_figures_tables_gives_a_new_version(committed, write):
-    before = versions.current(FIGURES)
+    before = versions.current(FIGURES, EVIDENCE)
     assert before is not None
     WRITES[write](committed)
-    after = versions.current(FIGURES)
+    after = versions.current(FIGURES, EVIDENCE)
     assert after is not None and after != before
 
 
 def test_writes_to_other_tables_leave_the_version_alone(committed):
-    before = versions.current(FIGURES)
+    before = versions.current(FIGURES, EVIDENCE)
     Theme.objects.create(name="Information sharing")
     factories.user(Role.MEMBER, username="another-member")
-    assert versions.current(FIGURES) == before
+    assert versions.current(FIGURES, EVIDENCE) == before
+
+
+def test_an_upload_moves_the_evidence_version_only(committed):
+    """Evidence awaiting audit is kept under both versions, the figures of the actions under theirs only: an upload
+    (the commonest write) leaves those in the cache."""
+    figures, evidence = versions.current(FIGURES), versions.current(EVIDENCE)
+    samples.submit_note(committed.police_action, committed.agency_user)
+    assert versions.current(FIGURES) == figures
+    assert versions.current(EVIDENCE) != evidence
 
 
 def test_inside_the_writing_transaction_nothing_is_cached_and_the_version_moves_at_its_commit(committed):
@@ -215,7 +224,12 @@ def _move_plan(w):
     ActionPlan.objects.filter(pk=w.police_plan.pk).update(review=factories.review())
 
 
-CHANGES = {"verify an action": _verify, "move a date into the past": _move_date, "move a plan to another review": _move_plan}
+def _submit_evidence(w):
+    samples.submit_note(w.police_action, w.agency_user)
+
+
+CHANGES = {"verify an action": _verify, "submit evidence": _submit_evidence, "move a date into the past": _move_date,
+           "move a plan to another review": _move_plan}
 
 
 @pytest.mark.parametrize("change", list(CHANGES))
@@ -263,7 +277,8 @@ def test_the_trend_shows_a_snapshot_written_after_it_was_cached(committed, clien
 
 
 #: A cached view of the dashboard: the six queries every request pays (session, user, devices, second-factor rule,
-#: and the transaction of ATOMIC_REQUESTS) and the one read of the versions (figures and snapshots). Nothing else.
+#: and the transaction of ATOMIC_REQUESTS) and the one read of the versions (figures, evidence, snapshots). Nothing
+#: else.
 CACHED_DASHBOARD_QUERIES = 6 + 1
 
 

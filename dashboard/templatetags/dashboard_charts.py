@@ -1,10 +1,12 @@
+import functools
+
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from actionplans.templatetags.actions import percent
 from dashboard import charts
-from dashboard.selectors import LARGEST_FIRST, SORTS
+from dashboard.selectors import LARGEST_FIRST, SORTS, Row
 
 register = template.Library()
 
@@ -62,12 +64,25 @@ def figures_row(row, kind):
     """One line of a review or agency table (dashboard/includes/rows.html): the row's name, each figure a link to
     the actions behind it, and its BRAG bar with the same counts as text. Built in one piece rather than through
     a template per cell: the dashboard shows up to a hundred of these."""
-    figures, links, evidence = row.figures, row.links, row.evidence
+    obj = row.obj
+    label, title = (obj.reference, obj.title) if kind == "review" else (obj.name, None)
+    return _figures_row(kind, obj.pk, label, title, tuple(sorted(row.scope.items())), row.figures, row.evidence)
+
+
+#: Rows drawn lately, by everything they show: after a write, only the rows whose figures changed are drawn again.
+#: Keyed on the values themselves, never on a version, so a kept row is always the one those values draw.
+ROWS_KEPT = 2048
+
+
+@functools.lru_cache(maxsize=ROWS_KEPT)
+def _figures_row(kind, pk, label, title, scope, figures, evidence):
+    row = Row(obj=None, figures=figures, scope=dict(scope), evidence=evidence)
+    links = row.links
     if kind == "review":
         name = format_html('<a href="{}">{}</a> <span class="fw-normal">{}</span>',
-                           reverse("dashboard:review", args=[row.obj.pk]), row.obj.reference, row.obj.title)
+                           reverse("dashboard:review", args=[pk]), label, title)
     else:
-        name = format_html('<a href="{}">{}</a>', reverse("dashboard:agency", args=[row.obj.pk]), row.obj.name)
+        name = format_html('<a href="{}">{}</a>', reverse("dashboard:agency", args=[pk]), label)
     keys = format_html_join(
         "", _BRAG_KEY,
         ((rating.value, rating.letter, url, count, rating.short_label) for rating, count, url in row.brag),
