@@ -1,6 +1,9 @@
 """The pages of bulk updates (actionplans.bulk): the choice under the action list, the confirmation page, the result.
 Members (and administrators) only: everyone else gets no checkboxes, and 403 from these URLs."""
 
+import functools
+
+from crispy_forms.utils import render_crispy_form
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
@@ -17,10 +20,25 @@ OUTCOME = "actionplans.bulk.outcome"
 
 
 def bulk_panel(user, context):
-    """What the action list adds for a member: the bulk form, whose checkboxes are on the list's rows."""
+    """What the action list adds for a member: the bulk form (whose checkboxes are on the list's rows), and its
+    fields as crispy-forms draws them."""
     if not access.can_change_reviews(user):
         return {}
-    return {"bulk_form": BulkForm(matching=context["page"].paginator.count, initial={"query": context["query"]})}
+    matching, query = context["page"].paginator.count, context["query"]
+    form = BulkForm(matching=matching, initial={"query": query})
+    officers = tuple(
+        (value, tuple(label) if isinstance(label, list) else label) for value, label in form.fields["officer"].choices
+    )
+    return {"bulk_form": form, "bulk_fields": _drawn(matching, query, officers)}
+
+
+@functools.lru_cache(maxsize=256)
+def _drawn(matching, query, officers):
+    """The unbound bulk form's fields, drawn by crispy-forms (a dozen templates a field: milliseconds on every list
+    page) once for each count, query and list of officers: by what they show, so never out of date."""
+    form = BulkForm(matching=matching, initial={"query": query})
+    form.fields["officer"].choices = officers
+    return render_crispy_form(form)
 
 
 def _listed(request, query):

@@ -275,21 +275,29 @@ class Summary:
     agencies: list
 
 
+def _figures_key(user):
+    return ("figures", access.scope_of(user), rules.today())
+
+
+def known_total(user):
+    """How many actions this user may see, when the dashboard's figures for them are in the cache (None when not:
+    nothing is computed here). The action list with no filter shows this many."""
+    kept = versions.peek(versions.FIGURES, _figures_key(user))
+    return None if kept is None else kept[0].total
+
+
 def summary(user):
     """The figures and evidence awaiting audit of everything this user may see, in total, by review and by lead
     agency, with the reviews and agencies to list. Kept in the cache for everyone with the same scope, until the
     data changes (dashboard.versions): the same values a fresh computation gives. The figures (which depend on
     the day too) and the evidence are kept apart, so that an upload leaves the figures in the cache."""
-    scope = access.scope_of(user)
 
     def compute_figures():
         return (*figures_split(access.visible_actions(user)), all_reviews(), all_agencies())
 
-    figures, by_review, by_agency, reviews, agencies = versions.cached(
-        versions.FIGURES, ("figures", scope, rules.today()), compute_figures
-    )
+    figures, by_review, by_agency, reviews, agencies = versions.cached(versions.FIGURES, _figures_key(user), compute_figures)
     evidence, evidence_by_review, evidence_by_agency = versions.cached(
-        (versions.FIGURES, versions.EVIDENCE), ("evidence", scope), lambda: awaiting_audit(user)
+        (versions.FIGURES, versions.EVIDENCE), ("evidence", access.scope_of(user)), lambda: awaiting_audit(user)
     )
     return Summary(figures, by_review, by_agency, evidence, evidence_by_review, evidence_by_agency, reviews, agencies)
 

@@ -128,17 +128,29 @@ def current(*topics):
     return ".".join(tokens[topic] for topic in topics)
 
 
+def _entry(topics, key):
+    """The cache entry's name for ``key`` under the current version of ``topics``; None while a write of this
+    transaction is pending on one of them."""
+    topics = (topics,) if isinstance(topics, str) else tuple(topics)
+    version = current(*topics)
+    return None if version is None else "dashboard:" + ":".join(str(part) for part in key) + f":{version}"
+
+
 def cached(topics, key, compute):
     """``compute()``, kept in Django's cache under ``key`` (a tuple) and the current version of ``topics`` (one
     topic, or a tuple of the topics it is computed from); computed afresh, and not kept, while a write of this
     transaction is pending (``current``)."""
-    topics = (topics,) if isinstance(topics, str) else tuple(topics)
-    version = current(*topics)
-    if version is None:
+    name = _entry(topics, key)
+    if name is None:
         return compute()
-    name = "dashboard:" + ":".join(str(part) for part in key) + f":{version}"
     value = cache.get(name)
     if value is None:
         value = compute()
         cache.set(name, value, settings.DASHBOARD_CACHE_SECONDS)
     return value
+
+
+def peek(topics, key):
+    """What ``cached`` keeps under ``key`` for the current version of ``topics``, or None: it never computes."""
+    name = _entry(topics, key)
+    return None if name is None else cache.get(name)

@@ -14,12 +14,15 @@ PAGER_NEIGHBOURS = 3
 _PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
-def page_of(items, number, per_page):
+def page_of(items, number, per_page, count=None):
     """Page ``number`` of ``items`` (a queryset or a list; a wrong number gives the nearest page). ``page.links``
     are what the pager (templates/includes/pager.html) shows: the first and the last page and PAGER_NEIGHBOURS
     either side of this one, ``Paginator.ELLIPSIS`` where numbers are left out (a pager never goes through every
-    page number)."""
-    page = Paginator(items, per_page).get_page(number)
+    page number). ``count``, when known, is the number of items (not counted again)."""
+    paginator = Paginator(items, per_page)
+    if count is not None:
+        paginator.count = count  # a cached property: set, it is not computed
+    page = paginator.get_page(number)
     page.links = list(page.paginator.get_elided_page_range(page.number, on_each_side=PAGER_NEIGHBOURS, on_ends=1))
     return page
 
@@ -38,9 +41,10 @@ def query_without_page(request):
     return query.urlencode()
 
 
-def paginate(request, queryset):
-    """The requested page of ``queryset`` (a page of an action list), and the query string for the pager's links."""
-    return page_of(queryset, request.GET.get("page"), settings.ACTIONS_PER_PAGE), query_without_page(request)
+def paginate(request, queryset, count=None):
+    """The requested page of ``queryset`` (a page of an action list; ``count``, when known, the number of its
+    actions), and the query string for the pager's links."""
+    return page_of(queryset, request.GET.get("page"), settings.ACTIONS_PER_PAGE, count), query_without_page(request)
 
 
 def form_values(form):

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import formats
 
 from accounts import access
-from accounts.models import Role
+from accounts.models import Role, User
 from actionplans import bulk, dates, lifecycle, services
 from actionplans.models import Action, ProgressUpdate, TargetDateChange
 from actionplans.rules import Status, today
@@ -130,6 +130,23 @@ def test_members_get_a_labelled_checkbox_per_row_and_the_bulk_form(client, meeti
     assert "All 7 actions matching the filter" in html
     # The operation is a group of radio buttons with its legend.
     assert re.search(r"<fieldset[^>]*>\s*<legend[^>]*>\s*What to change", html)
+
+
+def test_the_bulk_form_drawn_again_shows_what_changed_since(client, meeting):
+    """The list keeps the form's fields drawn by what they show (bulk_views._drawn): a new officer, another count,
+    another filter all show at once."""
+    client.force_login(meeting.member)
+    url = reverse("actionplans:action_list")
+    before = client.get(url).content.decode()
+    assert "All 7 actions matching the filter" in before and "Newly Appointed" not in before
+    officer = factories.user(Role.AGENCY, agency=meeting.police, username="new-officer")
+    User.objects.filter(pk=officer.pk).update(first_name="Newly", last_name="Appointed")
+    factories.action(meeting.multi_plan, meeting.police, reference="9.1")
+    after = client.get(url).content.decode()
+    assert "All 8 actions matching the filter" in after
+    assert re.search(r'<option value="\d+">Newly Appointed</option>', after)
+    filtered = client.get(url + f"?lead_agency={meeting.police.pk}").content.decode()
+    assert f'name="query" value="lead_agency={meeting.police.pk}"' in filtered
 
 
 @pytest.mark.parametrize("role", ["chair", "consultant", "agency_user", "other"])

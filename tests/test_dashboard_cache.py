@@ -6,6 +6,7 @@ how the application runs, and never inside the transaction a test usually wraps 
 """
 
 import datetime
+import re
 import threading
 
 import pytest
@@ -196,6 +197,13 @@ def _report(client, w):
     return f"<td>{percent} ({figures.verified} of {figures.counted})</td>" in html, True
 
 
+def _action_list(client, w):
+    """The unfiltered action list counts with the dashboard's cached figures: viewed after the dashboard."""
+    client.get(reverse("dashboard:index"))
+    html = client.get(reverse("actionplans:action_list")).content.decode()
+    return int(re.search(r'<p role="status">(\d+) actions?', html).group(1)), access.visible_actions(w.chair).count()
+
+
 PAGES = {
     "dashboard headline": _dashboard,
     "dashboard review row": _review_row,
@@ -204,6 +212,7 @@ PAGES = {
     "agency page": _agency_page,
     "chair's home page": _home,
     "board report": _report,
+    "action list": _action_list,
 }
 
 
@@ -343,3 +352,20 @@ def test_the_kept_page_carries_nothing_of_the_request_but_its_order_and_page(com
 
 def tables_of(html):
     return html[html.index('id="reviews"'):html.index("</main>")]
+
+
+def test_the_unfiltered_action_list_takes_its_count_from_the_cached_figures(committed, client):
+    """Counting every action is the costliest query of the list at 200,000 actions: with the dashboard's figures
+    in the cache it is not run again (a filter, or "My actions", counts as before)."""
+    client.force_login(committed.chair)
+    client.get(reverse("dashboard:index"))
+
+    def counts(url):
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+
+    assert counts(reverse("actionplans:action_list")) == []
+    assert counts(reverse("actionplans:action_list") + "?ordering=target_date&page=1") == []
+    assert len(counts(reverse("actionplans:action_list") + f"?lead_agency={committed.police.pk}")) == 1
+    assert len(counts(reverse("actionplans:my_actions"))) == 1
