@@ -24,19 +24,20 @@ LIST_RELATED = ("plan__review", "plan__agency", "lead_agency", "responsible_offi
 UNFILTERED = {"page", "ordering"}
 
 
-def _paginated_actions(request, queryset, **context):
+def _paginated_actions(request, queryset, count=None, **context):
+    """The page of ``queryset`` the request asks for, filtered; ``count``, when known, the number it lists."""
     action_filter, actions = listed_actions(request.GET, queryset, request)
     action_filter.offer_choices()
     actions = with_latest_progress(actions.select_related(*LIST_RELATED))
-    # Every visible action, unfiltered: the dashboard's cached figures already counted them (a count of every
-    # action is the costliest query of the page at 200,000 actions, README "Action list performance").
-    everything = not context.get("mine") and not set(request.GET) - UNFILTERED
-    page, query = paginate(request, actions, known_total(request.user) if everything else None)
+    page, query = paginate(request, actions, count)
     return {"filter": action_filter, "page": page, "query": query, "today": rules.today(), **context}
 
 
 def action_list(request):
-    context = _paginated_actions(request, access.visible_actions(request.user), heading="Actions")
+    # With no filter, every visible action: the dashboard's cached figures have counted them already (a count of
+    # every action is the costliest query of the page at 200,000 actions, README "Action list performance").
+    count = None if set(request.GET) - UNFILTERED else known_total(request.user)
+    context = _paginated_actions(request, access.visible_actions(request.user), count, heading="Actions")
     context.update(bulk_panel(request.user, context))
     return render(request, "actionplans/action_list.html", context)
 

@@ -263,7 +263,8 @@ def all_agencies():
 
 @dataclass
 class Summary:
-    """Everything the dashboard computes from the data, before it is sorted and paged: what its cache keeps."""
+    """Everything the dashboard computes from the data, before it is sorted and paged (kept in the cache in two
+    parts: the figures and the evidence awaiting audit, ``summary``)."""
 
     figures: rules.Figures
     by_review: dict

@@ -24,7 +24,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
 from accounts.models import Agency, Role, User
@@ -64,7 +64,7 @@ class Command(BaseCommand):
         # Not setup_test_environment(): its instrumentation of every template render (for the test client's
         # response.context) is no part of the application and would be timed with the pages. Only the client's
         # host name is added to those the site answers to.
-        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]).enable()
         old_name = connection.settings_dict["NAME"]
         connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keepdb)
         try:
