@@ -14,6 +14,7 @@ from accounts import access
 from actionplans import bulk
 from actionplans.filters import ActionFilter
 from actionplans.forms import BulkForm
+from dashboard import versions
 
 #: Where the outcome of the person's last bulk change waits for the result page.
 OUTCOME = "actionplans.bulk.outcome"
@@ -26,10 +27,13 @@ def bulk_panel(user, context):
         return {}
     matching, query = context["page"].paginator.count, context["query"]
     form = BulkForm(matching=matching, initial={"query": query})
-    officers = tuple(
-        (value, tuple(label) if isinstance(label, list) else label) for value, label in form.fields["officer"].choices
-    )
+    officers = versions.cached(versions.NAMES, ("bulk-officers",), lambda: _frozen(form.fields["officer"].choices))
     return {"bulk_form": form, "bulk_fields": _drawn(matching, query, officers)}
+
+
+def _frozen(choices):
+    """Choices (with groups) as tuples: a key for _drawn."""
+    return tuple((value, tuple(label) if isinstance(label, list) else label) for value, label in choices)
 
 
 @functools.lru_cache(maxsize=256)

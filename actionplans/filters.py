@@ -11,6 +11,7 @@ from accounts.models import Agency, Role, User
 from actionplans import rules
 from actionplans.models import Action, TargetDateChange
 from actionplans.selectors import CHANGES, changed_since
+from dashboard import versions
 from reviews.models import Review, Theme
 from scrsystem.widgets import FastSelect
 
@@ -218,14 +219,14 @@ class ActionFilter(django_filters.FilterSet):
         The review field is a drop-down of every review up to REVIEW_DROP_DOWN_MAX of them, else a text box for
         a reference. The plan field offers the plans of the chosen review that the reader may see, and with no
         review chosen none, saying so; a plan in the URL (``?plan=<id>``, a plan page's link) filters and is shown
-        chosen either way. One query each for the reviews, agencies, officers and themes, and one for the plans
-        when a review is chosen."""
+        chosen either way. The names the other drop-downs offer come from the cache (``_names``); one query for
+        the plans when a review is chosen."""
         fields, data = self.form.fields, self.form.cleaned_data
         review, plan = data.get("review"), data.get("plan")
         review_field = fields["review"]
-        reviews = list(Review.objects.order_by("reference").only("reference", "title")[: REVIEW_DROP_DOWN_MAX + 1])
-        if len(reviews) <= REVIEW_DROP_DOWN_MAX:
-            review_field.widget = FastSelect(choices=[("", "Any review"), *((r.pk, str(r)) for r in reviews)])
+        names = versions.cached(versions.NAMES, ("action-filter",), self._names)
+        if names["review"] is not None:
+            review_field.widget = FastSelect(choices=[("", "Any review"), *names["review"]])
             review_field.shown = review and str(review.pk)
         else:
             self._hint("review", "Type the review's reference, for example SCR-2009-01.")
@@ -238,12 +239,22 @@ class ActionFilter(django_filters.FilterSet):
             self._hint("plan", "Choose a review first to pick one of its plans.")
         plan_field.widget.choices = [("", plan_field.empty_label), *((p.pk, plan_field.label_from_instance(p)) for p in plans)]
         for name in ("lead_agency", "responsible_officer", "theme"):
-            # Read in one plain query (a model choice field iterates with a server-side cursor: three round trips).
-            field = fields[name]
-            field.widget.choices = [("", field.empty_label), *((o.pk, field.label_from_instance(o)) for o in field.queryset)]
+            fields[name].widget.choices = [("", fields[name].empty_label), *names[name]]
         for name, field in fields.items():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = f"{css} is-invalid" if name in self.form.errors else css
+
+    def _names(self):
+        """The choices of the drop-downs that list names, as (value, label) pairs: the reviews (None beyond
+        REVIEW_DROP_DOWN_MAX of them), agencies, officers and themes. One plain query each (a model choice field
+        iterates with a server-side cursor: three round trips); kept in the cache under the names' version."""
+        fields = self.form.fields
+        reviews = list(Review.objects.order_by("reference").only("reference", "title")[: REVIEW_DROP_DOWN_MAX + 1])
+        names = {"review": [(r.pk, str(r)) for r in reviews] if len(reviews) <= REVIEW_DROP_DOWN_MAX else None}
+        for name in ("lead_agency", "responsible_officer", "theme"):
+            field = fields[name]
+            names[name] = [(o.pk, field.label_from_instance(o)) for o in field.queryset]
+        return names
 
     def _hint(self, name, text):
         # The bound field keeps its own copy of the help text (made when the form was validated).

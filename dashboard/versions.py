@@ -1,7 +1,7 @@
 """Data versions: what keys the dashboard's cache, so that a cached figure is never one a fresh computation would
 not give (README, "Dashboard performance").
 
-A topic (FIGURES, EVIDENCE, SNAPSHOTS) has a version: a random token in ``DataVersion``, replaced by a fresh one after every
+A topic (FIGURES, EVIDENCE, SNAPSHOTS, NAMES) has a version: a random token in ``DataVersion``, replaced by a fresh one after every
 committed transaction that wrote to one of the topic's tables. Nothing has to remember to bump it: every statement
 Django sends goes through ``watch`` (a database execute wrapper installed on each connection), and an INSERT,
 UPDATE or DELETE on a watched table schedules the bump for when its transaction commits. So QuerySet.update(),
@@ -31,36 +31,41 @@ from django.dispatch import receiver
 FIGURES = "figures"
 EVIDENCE = "evidence"
 SNAPSHOTS = "snapshots"
+NAMES = "names"
 
 #: The tables each topic is computed from. The figures depend on actions (status, dates, lead agency, plan), plans
 #: (review, kind and agency: who may see them), reviews and agencies (the rows' names); evidence awaiting audit on
 #: the evidence too, a topic of its own so that an upload leaves the figures of the actions in the cache (what is
-#: computed from both is kept under both versions).
+#: computed from both is kept under both versions). The names are what the action list's drop-downs offer
+#: (reviews, agencies, agency users, themes): a write to an action leaves them in the cache.
 TABLES = {
-    "actionplans_action": FIGURES,
-    "actionplans_actionplan": FIGURES,
-    "reviews_review": FIGURES,
-    "accounts_agency": FIGURES,
-    "evidence_evidence": EVIDENCE,
-    "dashboard_snapshot": SNAPSHOTS,
+    "actionplans_action": (FIGURES,),
+    "actionplans_actionplan": (FIGURES,),
+    "reviews_review": (FIGURES, NAMES),
+    "accounts_agency": (FIGURES, NAMES),
+    "accounts_user": (NAMES,),
+    "reviews_theme": (NAMES,),
+    "evidence_evidence": (EVIDENCE,),
+    "dashboard_snapshot": (SNAPSHOTS,),
 }
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 _TABLE = "dashboard_dataversion"
 logger = logging.getLogger(__name__)
 
 
-def topic_of(sql):
-    """The topic a statement writes to, or None (reads, and writes to tables no figure is computed from)."""
+def topics_of(sql):
+    """The topics a statement writes to: none for reads, and for writes to tables nothing cached is computed from."""
     if sql[:1] not in "IUDiud " or not (match := _WRITE.match(sql)):
-        return None
-    return TABLES.get(match.group(1))
+        return ()
+    return TABLES.get(match.group(1), ())
 
 
 def watch(execute, sql, params, many, context):
-    """The execute wrapper: runs the statement, then schedules its topic's bump for the commit."""
+    """The execute wrapper: runs the statement, then schedules its topics' bumps for the commit."""
     result = execute(sql, params, many, context)
-    if isinstance(sql, str) and (topic := topic_of(sql)) and _TABLE not in sql:
-        schedule(topic, context["connection"])
+    if isinstance(sql, str) and _TABLE not in sql:
+        for topic in topics_of(sql):
+            schedule(topic, context["connection"])
     return result
 
 

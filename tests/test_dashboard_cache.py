@@ -10,6 +10,7 @@ import re
 import threading
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, connections, transaction
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
@@ -369,3 +370,82 @@ def test_the_unfiltered_action_list_takes_its_count_from_the_cached_figures(comm
     assert counts(reverse("actionplans:action_list") + "?ordering=target_date&page=1") == []
     assert len(counts(reverse("actionplans:action_list") + f"?lead_agency={committed.police.pk}")) == 1
     assert len(counts(reverse("actionplans:my_actions"))) == 1
+
+
+# --- the names the action list offers -----------------------------------------------------------------------------
+
+
+def _drop_downs(html):
+    """The action list's drop-downs of names: the filter's review, agency, officer and theme, and the bulk form's
+    new officer."""
+    found = {name: re.search(rf'<select name="{name}"[^>]*>.*?</select>', html, re.S)
+             for name in ("review", "lead_agency", "responsible_officer", "theme", "officer")}
+    assert all(found.values()), [name for name, match in found.items() if not match]
+    return {name: match.group(0) for name, match in found.items()}
+
+
+def _list_html(client):
+    return client.get(reverse("actionplans:action_list")).content.decode()
+
+
+def _rename_agency(w):
+    type(w.health).objects.filter(pk=w.health.pk).update(short_name="Renamed")
+
+
+def _new_officer(w):
+    officer = factories.user(Role.AGENCY, agency=w.health)
+    type(officer).objects.filter(pk=officer.pk).update(first_name="Zadie", last_name="Quill")
+
+
+def _rename_officer(w):
+    type(w.agency_user).objects.filter(pk=w.agency_user.pk).update(last_name="Moved")
+
+
+def _retire_officer(w):
+    type(w.other).objects.filter(pk=w.other.pk).update(is_active=False)
+
+
+def _retire_theme(w):
+    Theme.objects.filter(pk=w.theme.pk).update(retired_at=timezone.now())
+
+
+#: Each write to the names, and a piece of a drop-down that changes with it.
+NAME_CHANGES = {
+    "a new review": (lambda w: factories.review(reference="SCR-NEW-001", title="Child Q"), "SCR-NEW-001 Child Q"),
+    "an agency renamed": (_rename_agency, ">Renamed ("),
+    "a new officer": (_new_officer, "Zadie Quill"),
+    "an officer renamed": (_rename_officer, " Moved"),
+    "an officer made inactive": (_retire_officer, None),  # the bulk form offers active officers only
+    "a theme retired": (_retire_theme, "(retired)"),
+}
+
+
+@pytest.mark.parametrize("change", list(NAME_CHANGES))
+def test_after_a_write_to_the_names_the_list_offers_what_a_fresh_read_gives(committed, client, change):
+    w = committed
+    client.force_login(w.member)
+    before = _drop_downs(_list_html(client))
+    assert _drop_downs(_list_html(client)) == before  # the second view is served from the cache
+    write, shown = NAME_CHANGES[change]
+    write(w)
+    after = _drop_downs(_list_html(client))
+    cache.clear()
+    assert after == _drop_downs(_list_html(client))
+    assert after != before
+    if shown:
+        assert shown in "".join(after.values()) and shown not in "".join(before.values())
+
+
+def test_a_write_to_an_action_leaves_the_names_in_the_cache(committed, client):
+    """The first view of the list after a write to an action (the commonest write) reads no name again."""
+    w = committed
+    client.force_login(w.member)  # with the bulk form's officers too
+    _list_html(client)
+    Action.objects.filter(pk=w.police_action.pk).update(status=Status.IN_PROGRESS)
+    with CaptureQueriesContext(connection) as queries:
+        _list_html(client)
+    tables = ("reviews_review", "accounts_agency", "reviews_theme")
+    read = [q["sql"] for q in queries.captured_queries if any(f'FROM "{table}"' in q["sql"] for table in tables)]
+    assert read == []
+    officers = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_user"' in q["sql"]]
+    assert len(officers) == 1  # the reader, signed in; no list of officers
