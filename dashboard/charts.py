@@ -36,9 +36,13 @@ def _nice_max(value):
         step *= 10
 
 
-def line_chart(points, *, title, desc, y_label, percent=False, colour="#0b4f9c"):
-    """A line over time. ``points``: [(date, value or None)]; a None leaves a gap. Returns safe SVG markup."""
+def line_chart(points, *, title, desc, y_label, percent=False, colour="#0b4f9c", described_title=False):
+    """A line over time. ``points``: [(date, value or None)]; a None leaves a gap. Returns safe SVG markup.
+    ``described_title``: the title carries the description too, for a tagged PDF, whose figure's alternative text
+    is the title alone (WeasyPrint)."""
     uid = f"chart{next(_ids)}"
+    if described_title:
+        title = f"{title}. {desc}"
     values = [v for _, v in points if v is not None]
     top = 100 if percent else _nice_max(max(values, default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -123,7 +127,7 @@ def line_chart(points, *, title, desc, y_label, percent=False, colour="#0b4f9c")
     return mark_safe("".join(str(part) for part in parts))  # noqa: S308 - every piece above is escaped
 
 
-def compliance_chart(trend, scope):
+def compliance_chart(trend, scope, described_title=False):
     points = [(p.date, p.figures.compliance) for p in trend]
     return line_chart(
         points,
@@ -131,10 +135,11 @@ def compliance_chart(trend, scope):
         desc=_describe(points, "compliance", percent=True),
         y_label="Compliance (%)",
         percent=True,
+        described_title=described_title,
     )
 
 
-def overdue_chart(trend, scope):
+def overdue_chart(trend, scope, described_title=False):
     points = [(p.date, p.figures.overdue) for p in trend]
     return line_chart(
         points,
@@ -142,6 +147,7 @@ def overdue_chart(trend, scope):
         desc=_describe(points, "overdue actions"),
         y_label="Overdue actions",
         colour="#b02a37",
+        described_title=described_title,
     )
 
 

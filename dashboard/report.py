@@ -38,9 +38,16 @@ def _stylesheet():
         return css.read()
 
 
+#: WeasyPrint's variant for every PDF the application produces: PDF/UA-1 (ISO 14289-1), tagged.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def render_pdf(request, since):
     # Imported here: WeasyPrint loads Pango when imported, and only this page needs it.
     import weasyprint
 
     html = render_html(request, since, pdf=True)
-    return weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    # Tagged for screen readers (PDF/UA-1): a structure tree of headings, paragraphs, tables with their header cells
+    # and figures with their alternative text (an SVG's title), in the page's order; the language and the title
+    # from the HTML, shown in the window's title bar (README "Accessible documents").
+    return weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(pdf_variant=PDF_VARIANT)

@@ -280,6 +280,12 @@ def _figures_key(user):
     return ("figures", access.scope_of(user), rules.today())
 
 
+def board_name():
+    """The board's name, as its reports and exports give it: the first agency of the kind "board" (one query)."""
+    board = Agency.objects.filter(kind=Agency.Kind.BOARD).order_by("pk").values_list("name", flat=True).first()
+    return board or "Safeguarding Children Board"
+
+
 def known_total(user):
     """How many actions this user may see, when the dashboard's figures for them are in the cache (None when not:
     nothing is computed here). The action list with no filter shows this many."""
@@ -468,9 +474,8 @@ def report(user, since):
         Row(obj=theme, figures=by_theme.get(theme.pk, rules.Figures()), scope={"theme": theme.pk}, name=theme.name)
         for theme in Theme.objects.order_by("name")
     ]
-    board = Agency.objects.filter(kind=Agency.Kind.BOARD).order_by("pk").values_list("name", flat=True).first()
     return Report(
-        board=board or "Safeguarding Children Board",
+        board=board_name(),
         today=rules.today(),
         since=since,
         figures=figures,

@@ -43,20 +43,30 @@ def agency_page(request, pk):
 
 
 def _filtered_actions(request):
-    """The actions of the action list (or "My actions" with ``mine=1``) with the same filters and order."""
-    actions = access.visible_actions(request.user)
+    """The actions of the action list (or "My actions" with ``mine=1``) with the same filters and order; the filter;
+    and the heading of "My actions" (None for the list)."""
+    actions, heading = access.visible_actions(request.user), None
     if request.GET.get("mine"):
-        actions, _ = mine_of(request.user, actions)
-    _, actions = listed_actions(request.GET, actions, request)
-    return exports.export_queryset(actions, request.user)
+        actions, heading = mine_of(request.user, actions)
+    action_filter, actions = listed_actions(request.GET, actions, request)
+    return exports.export_queryset(actions, request.user), action_filter, heading
 
 
 def export_csv(request):
-    return exports.csv_response(_filtered_actions(request), f"actions-{rules.today():%Y-%m-%d}")
+    actions, _, _ = _filtered_actions(request)
+    return exports.csv_response(actions, f"actions-{rules.today():%Y-%m-%d}")
 
 
 def export_xlsx(request):
-    return exports.xlsx_response(_filtered_actions(request), f"actions-{rules.today():%Y-%m-%d}")
+    actions, action_filter, heading = _filtered_actions(request)
+    if heading:
+        what = f"My actions: {heading}"
+    elif request.user.is_agency_user:
+        what = f"The actions {request.user.agency} can see: every multi-agency plan's and its own plans'"
+    else:
+        what = "Every action of every plan"
+    about = exports.about_export(request, action_filter, what)
+    return exports.xlsx_response(actions, f"actions-{rules.today():%Y-%m-%d}", about)
 
 
 def board_report(request):

@@ -76,7 +76,7 @@ PAGES = [
     ("dashboard:review", "review", "", {"chair": 12, "member": 12, "agency_user": 13}),
     ("dashboard:agency", "police", "", {"chair": 12, "member": 12, "agency_user": 13}),
     ("dashboard:export_csv", None, "?overdue=yes", {"chair": 7, "member": 7, "agency_user": 7}),
-    ("dashboard:export_xlsx", None, "", {"chair": 7, "member": 7, "agency_user": 7}),
+    ("dashboard:export_xlsx", None, "", {"chair": 8, "member": 8, "agency_user": 9}),
     ("dashboard:report", None, "", {"chair": 16, "member": 16, "agency_user": 17}),
 ]
 

@@ -127,7 +127,7 @@ def _export(client, name):
     if name.endswith("csv"):
         text = b"".join(response.streaming_content).decode("utf-8-sig")
         return list(csv.reader(io.StringIO(text)))
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Actions"]
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 

@@ -533,7 +533,7 @@ def test_the_exports_carry_the_original_date_and_the_moves(client, world, moved)
     assert by_ref["1.1"][at["Target date moves"]] == "0"
 
     book = openpyxl.load_workbook(io.BytesIO(client.get(reverse("dashboard:export_xlsx")).content))
-    sheet_rows = list(book.active.iter_rows(min_row=2))
+    sheet_rows = list(book["Actions"].iter_rows(min_row=2))
     cells = next(row for row in sheet_rows if row[at["Action"]].value == "5.1")
     original = cells[at["Original target date"]]
     assert original.is_date and original.value.date() == day(20) and original.number_format == "yyyy-mm-dd"

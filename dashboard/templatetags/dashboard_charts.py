@@ -12,13 +12,13 @@ register = template.Library()
 
 
 @register.simple_tag
-def compliance_chart(trend, scope):
-    return charts.compliance_chart(trend, scope)
+def compliance_chart(trend, scope, described_title=False):
+    return charts.compliance_chart(trend, scope, described_title)
 
 
 @register.simple_tag
-def overdue_chart(trend, scope):
-    return charts.overdue_chart(trend, scope)
+def overdue_chart(trend, scope, described_title=False):
+    return charts.overdue_chart(trend, scope, described_title)
 
 
 @register.simple_tag
