@@ -141,8 +141,9 @@ COLUMN_NOTES = {
     "Original target date": "The date first agreed (a date).",
     "Target date moves": "How many times the target date was moved.",
     "Status": "Not started, in progress, completed, verified or cancelled.",
-    "BRAG": "Blue verified; Red overdue; Amber due within 30 days; Green on track.",
-    "Days overdue": "Days past the target date for an action not completed (0 when not overdue).",
+    "BRAG": f"Blue: verified. Red: overdue. Amber: due within {rules.DUE_SOON_DAYS} days. Green: the rest (on track, or "
+            "completed and waiting to be verified). None for a cancelled action.",
+    "Days overdue": "Days past the target date of an action not started or in progress (0 when not overdue).",
     "Evidence awaiting audit": "Evidence items you may see, submitted and not yet audited.",
     "Evidence accepted": "Evidence items you may see that the consultant accepted.",
     "Evidence rejected": "Evidence items you may see that the consultant rejected.",

@@ -62,9 +62,9 @@ def export_xlsx(request):
     if heading:
         what = f"My actions: {heading}"
     elif request.user.is_agency_user:
-        what = f"The actions {request.user.agency} can see: every multi-agency plan's and its own plans'"
+        what = f"Actions of the plans {request.user.agency} can see: every multi-agency plan and its own"
     else:
-        what = "Every action of every plan"
+        what = "Actions of every plan"
     about = exports.about_export(request, action_filter, what)
     return exports.xlsx_response(actions, f"actions-{rules.today():%Y-%m-%d}", about)
 

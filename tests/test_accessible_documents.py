@@ -189,7 +189,7 @@ def test_the_first_sheet_says_what_the_export_holds_and_when_it_was_made(client,
     sheet, about = _about(book)
     assert sheet["A1"].value == "Actions exported from scrsystem" and sheet["A1"].font.b
     assert about["Board"].value == "Test Safeguarding Board"
-    assert about["What it holds"].value == "Every action of every plan"
+    assert about["What it holds"].value == "Actions of every plan"
     assert about["Filters"].value == "Lead agency: Police (Test Police); Status: Not started; Sort by: Target date (descending)"
     made = about["Made"]
     assert made.is_date and before - datetime.timedelta(minutes=1) <= made.value <= timezone.localtime().replace(tzinfo=None)
@@ -205,6 +205,8 @@ def test_an_agency_users_export_says_whose_view_it_is(client, world):
     assert about["What it holds"].value == "My actions: Actions led by Test Police"
     assert about["Made by"].value == f"{world.agency_user} (Agency user, Test Police)"
     assert about["Filters"].value == "None"
+    _, about = _about(_workbook(client))
+    assert about["What it holds"].value == "Actions of the plans Test Police can see: every multi-agency plan and its own"
 
 
 # --- e-mail ---------------------------------------------------------------------------------------------------------
