@@ -241,10 +241,16 @@ def _about_sheet(sheet, about):
         line(name, COLUMN_NOTES[name])
 
 
-def about_export(request, action_filter, what):
-    """What the XLSX's first sheet says of an export: the board, what it holds (``what``), the filters and order
-    chosen, who made it and when (a date and time, in the board's time zone)."""
-    user = request.user
+def about_export(user, action_filter, heading=None):
+    """What the XLSX's first sheet says of an export: the board, what it holds (the actions ``user`` may see, or
+    "My actions" under its ``heading``), the filters and order chosen, who made it and when (a date and time, in
+    the board's time zone)."""
+    if heading:
+        what = f"My actions: {heading}"
+    elif user.is_agency_user:
+        what = f"Actions of the plans {user.agency} can see: every multi-agency plan and its own"
+    else:
+        what = "Actions of every plan"
     made = timezone.localtime().replace(tzinfo=None, microsecond=0)  # Excel knows no time zones: the local time
     return [
         ("Board", selectors.board_name()),

@@ -59,13 +59,7 @@ def export_csv(request):
 
 def export_xlsx(request):
     actions, action_filter, heading = _filtered_actions(request)
-    if heading:
-        what = f"My actions: {heading}"
-    elif request.user.is_agency_user:
-        what = f"Actions of the plans {request.user.agency} can see: every multi-agency plan and its own"
-    else:
-        what = "Actions of every plan"
-    about = exports.about_export(request, action_filter, what)
+    about = exports.about_export(request.user, action_filter, heading)
     return exports.xlsx_response(actions, f"actions-{rules.today():%Y-%m-%d}", about)
 
 

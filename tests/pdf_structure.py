@@ -113,7 +113,7 @@ def outline(root, *, depth=0, rows=2):
 
 def _outline(element, depth, rows):
     pad = "  " * depth
-    if element.tag in {"Span", "NonStruct", "Link"} or element.tag == "Part":
+    if element.tag in {"Span", "NonStruct", "Link", "Part"}:
         # Wrappers: their children speak for them.
         return [line for child in element.children for line in _outline(child, depth, rows)] or (
             [f"{pad}{element.tag}: {_short(element.text)}"] if element.text else []
