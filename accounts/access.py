@@ -19,7 +19,7 @@ from accounts.models import Role
 from actionplans.models import Action, ActionPlan, TargetDateChange
 from evidence.models import Evidence
 from reminders.models import ReminderItem
-from reviews.models import Review
+from reviews.models import Recommendation, Review
 
 
 class Need(enum.Enum):
@@ -49,7 +49,9 @@ def can_change_reviews(user):
 
 def require_change_reviews(user):
     if not can_change_reviews(user):
-        raise PermissionDenied("Only sub-committee members can create or change reviews, plans and actions.")
+        raise PermissionDenied(
+        "Only sub-committee members can create or change reviews, their recommendations, plans and actions."
+    )
 
 
 def visible_plans(user):
@@ -118,6 +120,26 @@ def get_review(user, pk, need=Need.VIEW):
     return review
 
 
+def visible_recommendations(user):
+    """A review's recommendations as its plans are seen: an agency user sees those addressed to the partnership and
+    those addressed to their own agency, not another agency's."""
+    recommendations = Recommendation.objects.all()
+    if user.is_agency_user:
+        recommendations = recommendations.filter(Q(agency__isnull=True) | Q(agency_id=user.agency_id))
+    return recommendations
+
+
+def get_recommendation(user, pk, need=Need.VIEW):
+    _handles("get_recommendation", need, (Need.VIEW, Need.CHANGE))
+    try:
+        recommendation = visible_recommendations(user).select_related("review", "agency").get(pk=pk)
+    except (Recommendation.DoesNotExist, ValueError):
+        raise Http404("No such recommendation.") from None
+    if need is not Need.VIEW:
+        require_change_reviews(user)
+    return recommendation
+
+
 def get_plan(user, pk, need=Need.VIEW):
     _handles("get_plan", need, (Need.VIEW, Need.CHANGE))
     try:
@@ -137,7 +159,7 @@ def get_action(user, pk, need=Need.VIEW):
     )
     try:
         action = Action.objects.select_related(
-            "plan__review", "plan__agency", "lead_agency", "responsible_officer"
+            "plan__review", "plan__agency", "lead_agency", "responsible_officer", "recommendation"
         ).get(pk=pk)
     except (Action.DoesNotExist, ValueError):
         raise Http404("No such action.") from None
@@ -238,7 +260,8 @@ def get_evidence(user, pk, need=Need.VIEW):
     _handles("get_evidence", need, (Need.VIEW, Need.DECIDE, Need.CHANGE))
     try:
         evidence = Evidence.objects.select_related(
-            "action__plan__review", "action__plan__agency", "action__lead_agency", "agency", "submitted_by"
+            "action__plan__review", "action__plan__agency", "action__lead_agency", "action__recommendation", "agency",
+            "submitted_by",
         ).get(pk=pk)
     except (Evidence.DoesNotExist, ValueError):
         raise Http404("No such evidence.") from None

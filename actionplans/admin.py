@@ -38,7 +38,7 @@ class ProgressUpdateInline(admin.TabularInline):
 class ActionAdmin(AuditedAdmin):
     list_display = ["__str__", "lead_agency", "responsible_officer", "target_date", "status"]
     list_filter = ["status", "lead_agency", "plan__review", "themes"]
-    search_fields = ["reference", "recommendation", "description", "plan__review__reference"]
+    search_fields = ["reference", "recommendation__text", "description", "plan__review__reference"]
     list_select_related = ["plan__review", "lead_agency", "responsible_officer"]
     date_hierarchy = "target_date"
     filter_horizontal = ["themes"]

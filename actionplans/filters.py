@@ -113,6 +113,8 @@ class ActionOrdering(django_filters.OrderingFilter):
 class ActionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="search")
     review = ReviewFilter(field_name="plan__review", label="Review")
+    kind = DropDown(field_name="plan__review__kind", choices=Review.Kind.choices, label="Kind of review",
+                    empty_label="Any kind")
     plan = django_filters.ModelChoiceFilter(queryset=_plans, label="Action plan", empty_label="Any plan", widget=FastSelect)
     lead_agency = django_filters.ModelChoiceFilter(
         queryset=Agency.objects.all(), label="Lead agency", empty_label="Any agency", widget=FastSelect
@@ -199,7 +201,7 @@ class ActionFilter(django_filters.FilterSet):
         (("overdue", 3), ("brag", 3), ("state", 3), ("ordering", 3)),
         (("evidence", 3), ("slipped", 3), ("date_change", 3), ("assigned", 3)),
         (("due_within", 3), ("escalated", 3), ("ready", 3), ("changed", 3)),
-        (("since", 3),),
+        (("since", 3), ("kind", 3)),
     )
 
     def __init__(self, *args, **kwargs):
@@ -265,7 +267,7 @@ class ActionFilter(django_filters.FilterSet):
         for word in words[:10]:
             queryset = queryset.filter(
                 Q(reference__icontains=word)
-                | Q(recommendation__icontains=word)
+                | Q(recommendation__text__icontains=word)
                 | Q(description__icontains=word)
                 | Q(success_measure__icontains=word)
                 | Q(plan__title__icontains=word)

@@ -1,8 +1,11 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from accounts.models import Agency, Role, User
 from actionplans import bulk, lifecycle, rules, services
@@ -145,7 +148,6 @@ class ActionForm(PastDateConfirmation, StaleEditGuard, forms.ModelForm):
         fields = Action.EDITABLE_FIELDS
         widgets = {
             "target_date": DateInput(),
-            "recommendation": forms.Textarea(attrs={"rows": 3}),
             "description": forms.Textarea(attrs={"rows": 3}),
             "success_measure": forms.Textarea(attrs={"rows": 2}),
             "themes": forms.CheckboxSelectMultiple,
@@ -167,11 +169,30 @@ class ActionForm(PastDateConfirmation, StaleEditGuard, forms.ModelForm):
         self.fields["responsible_officer"].empty_label = "None named: the lead agency's users"
         self.fields["responsible_officer"].label_from_instance = lambda u: f"{u} ({u.agency.short_name})"
         self.fields["themes"].queryset = themes_to_offer(self.instance, "themes")
+        self._offer_recommendations(plan.review)
         if self.instance.pk:
             # An action's target date moves on its own page, with a reason (actionplans.dates).
             self.fields.pop("target_date", None)
             self.fields.pop("confirm_past_date", None)
         self.helper = _helper(submit_label)
+
+    def _offer_recommendations(self, review):
+        """The review's recommendations (an agency's own plan: those to the partnership and to its agency), by
+        number. Every action answers one (the review page lists them with their actions)."""
+        field = self.fields["recommendation"]
+        field.required = True
+        field.label = "Recommendation it answers"
+        recommendations = review.recommendations.select_related("review").order_by("number")
+        if self.plan.is_single_agency:
+            recommendations = recommendations.filter(Q(agency__isnull=True) | Q(agency_id=self.plan.agency_id))
+        field.queryset = recommendations
+        field.empty_label = "Choose the recommendation"
+        field.label_from_instance = lambda r: Truncator(r.label).chars(160)
+        field.error_messages["required"] = "Choose the review's recommendation this action answers."
+        field.help_text = format_html(
+            'The recommendations of {}. A missing one is added on <a href="{}#recommendations">the review\'s page</a>.',
+            review.reference, review.get_absolute_url(),
+        )
 
     def clean_reference(self):
         reference = self.cleaned_data["reference"].strip()

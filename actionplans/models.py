@@ -84,10 +84,13 @@ class Action(models.Model):
         validators=[text.NoDirectionControls("References")],
         help_text="Reference within the plan, e.g. 3.2.",
     )
-    recommendation = models.TextField(
+    recommendation = models.ForeignKey(
+        "reviews.Recommendation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions",
         help_text="The review's recommendation this action answers.",
-        max_length=text.TEXT,
-        validators=[MaxLengthValidator(text.TEXT)],
     )
     description = models.TextField(
         "what will be done", max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)]
@@ -152,7 +155,6 @@ class Action(models.Model):
             ),
             *text.length_checks(
                 "action",
-                recommendation=text.TEXT,
                 description=text.TEXT,
                 success_measure=text.TEXT,
                 cancellation_reason=text.TEXT,
@@ -189,6 +191,9 @@ class Action(models.Model):
         officer = self.responsible_officer if self.responsible_officer_id else None
         if plan and plan.is_single_agency and self.lead_agency_id and self.lead_agency_id != plan.agency_id:
             errors["lead_agency"] = f"Actions in {plan.agency}'s own plan are led by {plan.agency}."
+        recommendation = self.recommendation if self.recommendation_id else None
+        if plan and recommendation and recommendation.review_id != plan.review_id:
+            errors["recommendation"] = f"{recommendation} is not a recommendation of {plan.review.reference}."
         if officer and self.lead_agency_id and officer.agency_id != self.lead_agency_id:
             errors["responsible_officer"] = (
                 f"{officer} works for {officer.agency or 'no agency'}, not the lead agency {self.lead_agency}. "

@@ -174,6 +174,10 @@ class Figures:
     #: Actions whose target date is later than the one they were created with (slipped_q), whatever their status.
     slipped: int = 0
 
+    def __add__(self, other):
+        """The figures of two sets of actions with no action in common (two reviews, say)."""
+        return Figures(*(getattr(self, name) + getattr(other, name) for name in Figures.__dataclass_fields__))
+
     @property
     def counted(self):
         """The actions that count in percentages: all but the cancelled."""

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
 from accounts import access
@@ -24,7 +24,9 @@ from actionplans.models import Action, ActionPlan
 from actionplans.selectors import with_latest_progress
 from dashboard import versions
 from dashboard.models import Snapshot
-from reviews.models import Review, Theme
+from reviews import rules as learning_rules
+from reviews.models import Recommendation, Review, Theme
+from reviews.selectors import recommendations_with_figures
 from scrsystem.http import page_of
 
 #: Columns the review and agency tables sort by (``?sort=compliance``, ``?sort=-overdue``).
@@ -88,6 +90,10 @@ class Awaiting:
 
     items: int = 0
     actions: int = 0
+
+    def __add__(self, other):
+        """The evidence of two sets of actions with no action in common."""
+        return Awaiting(self.items + other.items, self.actions + other.actions)
 
 
 def awaiting_audit(user, **within):
@@ -177,6 +183,7 @@ class Named(NamedTuple):
     name: str
     title: str = ""
     is_active: bool = True
+    kind: str = ""  #: a review's kind (Review.Kind)
 
     @property
     def reference(self):
@@ -252,8 +259,52 @@ def agency_rows(by_agency, evidence, agencies):
 
 
 def all_reviews():
-    return [Named(pk, reference, title) for pk, reference, title in
-            Review.objects.order_by("reference").values_list("pk", "reference", "title")]
+    return [Named(pk, reference, title, kind=kind) for pk, reference, title, kind in
+            Review.objects.order_by("reference").values_list("pk", "reference", "title", "kind")]
+
+
+def kind_rows(by_review, evidence, reviews):
+    """A row per kind of review that has a review among ``reviews`` (Named or Review), in Review.Kind's order: the
+    sums of its reviews' figures and evidence (each action is in one review, so the sums are exact)."""
+    of_kind = {}
+    for review in reviews:
+        of_kind.setdefault(review.kind, []).append(review.pk)
+    return [
+        Row(obj=Named(kind, label), scope={"kind": kind}, name=label,
+            figures=sum((by_review.get(pk, rules.Figures()) for pk in of_kind[kind]), rules.Figures()),
+            evidence=sum((evidence.get(pk, Awaiting()) for pk in of_kind[kind]), Awaiting()))
+        for kind, label in Review.Kind.choices
+        if kind in of_kind
+    ]
+
+
+@dataclass(frozen=True)
+class RecommendationCounts:
+    """The recommendations this user may see: how many, how many are gaps (reviews.rules) and how many await the
+    board's response; with the recommendation list's URL behind each."""
+
+    total: int = 0
+    gaps: int = 0
+    awaiting: int = 0
+
+    @property
+    def links(self):
+        base = reverse("reviews:recommendations")
+        return {"total": base, "gaps": f"{base}?gap=yes",
+                "awaiting": f"{base}?response={Recommendation.Response.AWAITING.value}"}
+
+
+def recommendation_counts(user):
+    """RecommendationCounts for this user, in one query; kept in the cache with the figures (its tables are the
+    figures' tables: dashboard.versions)."""
+
+    def compute():
+        return RecommendationCounts(**access.visible_recommendations(user).aggregate(
+            total=Count("pk"), gaps=Count("pk", filter=learning_rules.gap_q()),
+            awaiting=Count("pk", filter=Q(response=Recommendation.Response.AWAITING)),
+        ))
+
+    return versions.cached(versions.FIGURES, ("recommendations", access.scope_of(user)), compute)
 
 
 def all_agencies():
@@ -277,7 +328,8 @@ class Summary:
 
 
 def _figures_key(user):
-    return ("figures", access.scope_of(user), rules.today())
+    # "2": the shape of what is kept (reviews carry their kind); a release that changes the shape changes it.
+    return ("figures", 2, access.scope_of(user), rules.today())
 
 
 def board_name():
@@ -316,6 +368,8 @@ class Dashboard:
     evidence: Awaiting
     reviews: object  #: the requested page (django.core.paginator.Page) of the sorted review rows
     agencies: list
+    kinds: list = field(default_factory=list)
+    recommendations: RecommendationCounts = RecommendationCounts()
     trend: list = field(default_factory=list)
     sort: str = DEFAULT_SORT
 
@@ -332,6 +386,8 @@ def dashboard(user, sort=None, page=None):
         evidence=data.evidence,
         reviews=page_of(reviews, page, settings.DASHBOARD_REVIEWS_PER_PAGE),
         agencies=sort_rows(agency_rows(data.by_agency, data.evidence_by_agency, data.agencies), sort),
+        kinds=kind_rows(data.by_review, data.evidence_by_review, data.reviews),
+        recommendations=recommendation_counts(user),
         trend=trend(user, live=data.figures),
         sort=sort,
     )
@@ -452,6 +508,8 @@ class Report:
     themes: list
     trend: list
     verified_since: int
+    kinds: list
+    recommendation_gaps: int
 
 
 def report(user, since):
@@ -466,9 +524,14 @@ def report(user, since):
         .select_related("plan__review", "plan__agency", "lead_agency")
         .order_by("plan__review__reference", "status_changed_at", "reference")
     )
+    recommendations = recommendations_with_figures(user, list(
+        learning_rules.with_live_actions(access.visible_recommendations(user)).select_related("agency")
+        .order_by("review_id", "number")
+    ))
     for row in reviews:
         row.overdue = [a for a in overdue if a.plan.review_id == row.obj.pk]
         row.verified_since = [a for a in verified if a.plan.review_id == row.obj.pk]
+        row.recommendations = [r for r in recommendations if r.review_id == row.obj.pk]
     by_theme = figures_by(actions, "themes")
     themes = [
         Row(obj=theme, figures=by_theme.get(theme.pk, rules.Figures()), scope={"theme": theme.pk}, name=theme.name)
@@ -485,4 +548,6 @@ def report(user, since):
         themes=themes,
         trend=trend(user, live=figures),
         verified_since=len(verified),
+        kinds=kind_rows(by_review, evidence_by_review, [row.obj for row in reviews]),
+        recommendation_gaps=sum(r.gap for r in recommendations),
     )

@@ -34,7 +34,8 @@ SNAPSHOTS = "snapshots"
 NAMES = "names"
 
 #: The tables each topic is computed from. The figures depend on actions (status, dates, lead agency, plan), plans
-#: (review, kind and agency: who may see them), reviews and agencies (the rows' names); evidence awaiting audit on
+#: (review, kind and agency: who may see them), reviews and agencies (the rows' names), and recommendations (their
+#: responses and gaps); evidence awaiting audit on
 #: the evidence too, a topic of its own so that an upload leaves the figures of the actions in the cache (what is
 #: computed from both is kept under both versions). The names are what the action list's drop-downs offer
 #: (reviews, agencies, agency users, themes): a write to an action leaves them in the cache.
@@ -42,6 +43,7 @@ TABLES = {
     "actionplans_action": (FIGURES,),
     "actionplans_actionplan": (FIGURES,),
     "reviews_review": (FIGURES, NAMES),
+    "reviews_recommendation": (FIGURES,),
     "accounts_agency": (FIGURES, NAMES),
     "accounts_user": (NAMES,),
     "reviews_theme": (NAMES,),

@@ -13,6 +13,7 @@ QUEUE_RELATED = (
     "action__plan__review",
     "action__lead_agency",
     "action__responsible_officer",
+    "action__recommendation",
     "agency",
     "submitted_by",
     "supersedes__decision__decided_by",

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from audit.admin import AuditedAdmin
 from reviews import services
-from reviews.models import Review, Theme
+from reviews.models import Recommendation, Review, Theme
 
 
 @admin.register(Theme)
@@ -30,10 +30,23 @@ class ThemeAdmin(AuditedAdmin):
 
 @admin.register(Review)
 class ReviewAdmin(AuditedAdmin):
-    list_display = ["reference", "title", "incident_category", "status", "commissioned_on", "published_on"]
-    list_filter = ["status", "incident_category", "themes"]
+    list_display = ["reference", "title", "kind", "incident_category", "status", "commissioned_on", "published_on"]
+    list_filter = ["kind", "status", "incident_category", "themes"]
     search_fields = ["reference", "title", "summary"]
     date_hierarchy = "commissioned_on"
     filter_horizontal = ["themes"]
     exclude = ["status"]
     readonly_fields = ["status_link", "created_at", "created_by", "updated_at"]
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(AuditedAdmin):
+    """A review's recommendations and the board's responses; the same change records as the review page's forms,
+    nothing deleted."""
+
+    list_display = ["review", "number", "agency", "response", "responded_on"]
+    list_filter = ["response", "review__kind", ("agency", admin.EmptyFieldListFilter)]
+    search_fields = ["review__reference", "text", "response_reasons"]
+    list_select_related = ["review", "agency"]
+    autocomplete_fields = ["review"]
+    readonly_fields = ["created_at", "created_by", "updated_at"]

@@ -10,6 +10,9 @@ Conventions:
   review dates are ``*_days_ago``, action ``due`` is the target date's offset from today;
 - some open actions are due or overdue by exactly a reminder offset (1, 7, 8, 22, 28, 30 days), so that
   the demo's first reminder run (``make run`` starts one) e-mails their officers, agencies and the sub-committee;
+- a review's ``recommendations`` are ``(number, addressed to: an agency or None for the partnership, the board's
+  response, text, reasons)``, the board responding on the day the review was finalised; an action's ``rec`` is the
+  number of the recommendation it answers;
 - a progress update is ``(days_ago, author, status_before, status_after, note)``, oldest first;
   the last update of an action ends in the action's status;
 - a move of a target date (``date_moves``, oldest first, through actionplans.dates) is
@@ -86,6 +89,8 @@ THEMES = {
 }
 
 NS, IP, DONE, VER, CAN = "not_started", "in_progress", "completed", "verified", "cancelled"
+#: The board's responses to recommendations (reviews.models.Recommendation.Response).
+ACC, PART, NOT_ACC, AWAITING = "accepted", "accepted_in_part", "not_accepted", "awaiting"
 
 REVIEWS = [
     {
@@ -102,6 +107,91 @@ REVIEWS = [
         "finalised_days_ago": 420,
         "published_days_ago": 330,
         "themes": ["household", "male", "history", "prebirth"],
+        "recommendations": [
+            (
+                1, None, ACC,
+                "The Board should make sure that the learning from this review reaches all staff who work with "
+                "families with babies.",
+                "",
+            ),
+            (
+                2, None, ACC,
+                "Agencies should ask about, record and share changes in household composition.",
+                "",
+            ),
+            (
+                3, None, ACC,
+                "A multi-agency pre-birth assessment protocol should be agreed by all partner agencies.",
+                "",
+            ),
+            (
+                4, None, ACC,
+                "Health professionals should be alert to the signs of non-accidental injury in babies who are not yet"
+                " mobile.",
+                "",
+            ),
+            (
+                5, None, ACC,
+                "The Board should test whether the learning from this review has changed practice.",
+                "",
+            ),
+            (
+                6, None, ACC,
+                "Children's centres and nurseries should be alert to new adults in a young child's life.",
+                "",
+            ),
+            (
+                7, "Police", ACC,
+                "Police should check the history of adults in a household where a child lives and there is a concern.",
+                "",
+            ),
+            (
+                8, "Police", ACC,
+                "Officers should recognise the risk to babies from violent adults.",
+                "",
+            ),
+            (
+                9, "Police", ACC,
+                "Police should share information about domestic incidents promptly with children's social care and "
+                "health.",
+                "",
+            ),
+            (
+                10, "Health", ACC,
+                "Health visitors should ask about and record every adult in the household at each contact.",
+                "",
+            ),
+            (
+                11, "Health", ACC,
+                "Midwives should identify risk factors in the history of both parents.",
+                "",
+            ),
+            (
+                12, "Health", ACC,
+                "Health visitors and midwives should receive regular safeguarding supervision.",
+                "",
+            ),
+            (
+                13, "Health", ACC,
+                "The emergency department should identify children known to children's social care.",
+                "",
+            ),
+            (
+                14, "Social care", ACC,
+                "Initial assessments should include every adult in the household.",
+                "",
+            ),
+            (
+                15, "Social care", ACC,
+                "Managers should monitor social workers' caseloads.",
+                "",
+            ),
+            (
+                16, "Social care", ACC,
+                "Social workers should be trained in engaging fathers and male partners.",
+                "",
+            ),
+        ],
         "plans": [
             {
                 "agency": None,
@@ -111,8 +201,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "LSCB", "officer": "lscb", "due": -300, "status": VER,
                         "themes": ["household", "male"],
-                        "recommendation": "The Board should make sure that the learning from this review reaches "
-                        "all staff who work with families with babies.",
+                        "rec": 1,
                         "description": "Deliver multi-agency learning workshops on the themes of the review for "
                         "frontline staff, and two further workshops for supervisors and managers.",
                         "success_measure": "Workshops delivered with attendance from every partner agency; "
@@ -128,8 +217,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "LSCB", "officer": None, "due": -30, "status": DONE,
                         "themes": ["household"],
-                        "recommendation": "Agencies should ask about, record and share changes in household "
-                        "composition.",
+                        "rec": 2,
                         "description": "Revise the multi-agency child protection procedures to require "
                         "practitioners to ask about, record and share any change in household composition, "
                         "including new partners.",
@@ -145,8 +233,7 @@ REVIEWS = [
                     {
                         "ref": "1.3", "lead": "Social care", "officer": "socialcare", "due": -35, "status": IP,
                         "themes": ["prebirth", "male"],
-                        "recommendation": "A multi-agency pre-birth assessment protocol should be agreed by all "
-                        "partner agencies.",
+                        "rec": 3,
                         "description": "Agree and launch a multi-agency pre-birth assessment protocol: referral "
                         "by 20 weeks of pregnancy, a pre-birth planning meeting, and the assessment of fathers "
                         "and partners as well as mothers.",
@@ -164,8 +251,7 @@ REVIEWS = [
                     {
                         "ref": "1.4", "lead": "Health", "officer": "health2", "due": -200, "status": VER,
                         "themes": [],
-                        "recommendation": "Health professionals should be alert to the signs of non-accidental "
-                        "injury in babies who are not yet mobile.",
+                        "rec": 4,
                         "description": "Introduce a protocol for the assessment of bruising and injuries in "
                         "non-mobile babies across the emergency department, health visiting and GP practices.",
                         "success_measure": "Protocol in place; audit shows every non-mobile baby presenting with "
@@ -179,8 +265,7 @@ REVIEWS = [
                     {
                         "ref": "1.5", "lead": "LSCB", "officer": "lscb", "due": 75, "status": NS,
                         "themes": ["household", "male", "history"],
-                        "recommendation": "The Board should test whether the learning from this review has "
-                        "changed practice.",
+                        "rec": 5,
                         "description": "Commission a multi-agency audit of the case files of babies under one "
                         "year subject to a child protection plan, twelve months after the workshops.",
                         "success_measure": "Audit report presented to the Board; recording of household members "
@@ -189,8 +274,7 @@ REVIEWS = [
                     {
                         "ref": "1.6", "lead": "Education", "officer": "education", "due": -150, "status": VER,
                         "themes": ["household"],
-                        "recommendation": "Children's centres and nurseries should be alert to new adults in a "
-                        "young child's life.",
+                        "rec": 6,
                         "description": "Issue guidance to nurseries and children's centres on recording who "
                         "brings, collects and cares for each child, and on reporting new adults.",
                         "success_measure": "Guidance issued to all settings; spot checks in ten settings show "
@@ -206,8 +290,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "Police", "officer": "police", "due": -260, "status": VER,
                         "themes": ["household", "history"],
-                        "recommendation": "Police should check the history of adults in a household where a "
-                        "child lives and there is a concern.",
+                        "rec": 7,
                         "description": "Issue a force instruction that officers attending domestic incidents "
                         "record every adult present and check them on police systems when a child lives there.",
                         "success_measure": "Instruction issued; a dip sample of 50 domestic incident reports "
@@ -216,7 +299,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Police", "officer": "police2", "due": -20, "status": DONE,
                         "themes": ["history"],
-                        "recommendation": "Officers should recognise the risk to babies from violent adults.",
+                        "rec": 8,
                         "description": "Brief response officers and the Public Protection Unit on the risk to "
                         "babies from adults with a history of violence.",
                         "success_measure": "95% of response officers briefed, from training records.",
@@ -230,8 +313,7 @@ REVIEWS = [
                     {
                         "ref": "2.1", "lead": "Police", "officer": None, "due": -8, "status": IP,
                         "themes": ["household"],
-                        "recommendation": "Police should share information about domestic incidents promptly "
-                        "with children's social care and health.",
+                        "rec": 9,
                         "description": "Send notifications of domestic incidents involving children to "
                         "children's social care and the health visiting service within one working day.",
                         "success_measure": "Monthly performance report shows 90% of notifications sent within "
@@ -261,8 +343,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "Health", "officer": "health", "due": -220, "status": VER,
                         "themes": ["household"],
-                        "recommendation": "Health visitors should ask about and record every adult in the "
-                        "household at each contact.",
+                        "rec": 10,
                         "description": "Amend the health visiting record to include a mandatory section on "
                         "household members and their relationship to the child.",
                         "success_measure": "Record amended; audit of 40 records shows the household section "
@@ -271,7 +352,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Health", "officer": "health", "due": 5, "status": IP,
                         "themes": ["history", "male"],
-                        "recommendation": "Midwives should identify risk factors in the history of both parents.",
+                        "rec": 11,
                         "description": "Add questions on both parents' history (previous children in care, "
                         "violence, mental health, substance misuse) to the midwifery booking assessment.",
                         "success_measure": "Booking form amended; audit shows the father's history recorded in "
@@ -288,8 +369,7 @@ REVIEWS = [
                     {
                         "ref": "2.1", "lead": "Health", "officer": "health2", "due": 20, "status": NS,
                         "themes": [],
-                        "recommendation": "Health visitors and midwives should receive regular safeguarding "
-                        "supervision.",
+                        "rec": 12,
                         "description": "Provide three-monthly safeguarding supervision to every health visitor "
                         "and community midwife, recorded on the supervision database.",
                         "success_measure": "The supervision database shows 95% of staff supervised every quarter.",
@@ -297,8 +377,7 @@ REVIEWS = [
                     {
                         "ref": "2.2", "lead": "Health", "officer": None, "due": -100, "status": CAN,
                         "themes": [],
-                        "recommendation": "The emergency department should identify children known to "
-                        "children's social care.",
+                        "rec": 13,
                         "description": "Introduce a paper alert card in the emergency department for children "
                         "subject to a child protection plan.",
                         "success_measure": "Alert cards in use in the emergency department.",
@@ -319,7 +398,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "Social care", "officer": "socialcare", "due": -180, "status": VER,
                         "themes": ["household", "male"],
-                        "recommendation": "Initial assessments should include every adult in the household.",
+                        "rec": 14,
                         "description": "Revise the initial and core assessment templates so that every adult in "
                         "the household, including an absent or new partner, is named and assessed.",
                         "success_measure": "Audit of 30 assessments shows all adults identified and assessed.",
@@ -327,7 +406,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Social care", "officer": "socialcare2", "due": -45, "status": DONE,
                         "themes": [],
-                        "recommendation": "Managers should monitor social workers' caseloads.",
+                        "rec": 15,
                         "description": "Report social workers' caseloads monthly to the Director of Children's "
                         "Services and quarterly to the Board.",
                         "success_measure": "Monthly caseload report produced for six months.",
@@ -340,7 +419,7 @@ REVIEWS = [
                     {
                         "ref": "2.1", "lead": "Social care", "officer": "socialcare2", "due": 110, "status": IP,
                         "themes": ["male"],
-                        "recommendation": "Social workers should be trained in engaging fathers and male partners.",
+                        "rec": 16,
                         "description": "Commission and deliver a one-day course on engaging fathers and male "
                         "partners for all social workers and team managers.",
                         "success_measure": "80% of social workers trained; case audit shows male partners seen "
@@ -371,6 +450,67 @@ REVIEWS = [
         "finalised_days_ago": 380,
         "published_days_ago": 300,
         "themes": ["substance", "household", "policies"],
+        "recommendations": [
+            (
+                1, None, ACC,
+                "The Board should make sure that an up-to-date information sharing protocol is in place and used by "
+                "every partner.",
+                "",
+            ),
+            (
+                2, None, ACC,
+                "Agencies should use the Common Assessment Framework (CAF) as soon as a family's additional needs are"
+                " identified.",
+                "",
+            ),
+            (
+                3, None, ACC,
+                "Practitioners should assess the effect of parental drug and alcohol misuse on the care of children.",
+                "",
+            ),
+            (
+                4, None, PART,
+                "Frequent moves of a family with young children should prompt a review of the family's needs.",
+                "The Board accepts a review of frequent moves by families known to children's social care; a review "
+                "of every family that moves is not practical, and health visitors already transfer records.",
+            ),
+            (
+                5, None, ACC,
+                "The Board should help practitioners recognise which procedures apply when several concerns overlap.",
+                "",
+            ),
+            (
+                6, "Health", ACC,
+                "Young children with unexplained fractures should have a full skeletal survey.",
+                "",
+            ),
+            (
+                7, "Health", ACC,
+                "GPs should record concerns about parental alcohol misuse in the child's record.",
+                "",
+            ),
+            (
+                8, "Health", ACC,
+                "Child protection information should follow a child who changes GP practice.",
+                "",
+            ),
+            (
+                9, "Social care", ACC,
+                "A case should not be closed without a home visit when there are concerns about parental alcohol "
+                "misuse.",
+                "",
+            ),
+            (
+                10, "Social care", ACC,
+                "Supervision should challenge drift in child protection cases.",
+                "",
+            ),
+            (
+                11, "Social care", ACC,
+                "Social workers' caseloads should allow safe practice.",
+                "",
+            ),
+        ],
         "plans": [
             {
                 "agency": None,
@@ -380,8 +520,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "LSCB", "officer": "lscb", "due": -60, "status": IP,
                         "themes": ["policies"],
-                        "recommendation": "The Board should make sure that an up-to-date information sharing "
-                        "protocol is in place and used by every partner.",
+                        "rec": 1,
                         "description": "Update the information sharing protocol for children in line with the "
                         "Children Act 2004 principles, and secure its sign-off and implementation by every "
                         "partner agency.",
@@ -397,8 +536,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Social care", "officer": None, "due": 150, "status": IP,
                         "themes": ["policies"],
-                        "recommendation": "Agencies should use the Common Assessment Framework (CAF) as soon as "
-                        "a family's additional needs are identified.",
+                        "rec": 2,
                         "description": "Relaunch the CAF with a new strategy: named CAF coordinators in each "
                         "locality and monthly reporting of CAFs started by each agency.",
                         "success_measure": "CAFs started rise by 50% within a year, with every partner agency "
@@ -411,8 +549,7 @@ REVIEWS = [
                     {
                         "ref": "1.3", "lead": "Health", "officer": "health", "due": -150, "status": VER,
                         "themes": ["substance"],
-                        "recommendation": "Practitioners should assess the effect of parental drug and alcohol "
-                        "misuse on the care of children.",
+                        "rec": 3,
                         "description": "Agree joint working arrangements between the adult substance misuse "
                         "service and children's services, with routine questions about children at assessment.",
                         "success_measure": "Joint protocol in place; audit shows children identified at every "
@@ -421,8 +558,7 @@ REVIEWS = [
                     {
                         "ref": "1.4", "lead": "Housing", "officer": "housing", "due": -15, "status": DONE,
                         "themes": ["household"],
-                        "recommendation": "Frequent moves of a family with young children should prompt a review "
-                        "of the family's needs.",
+                        "rec": 4,
                         "description": "Housing services notify the health visitor and children's social care "
                         "when a family with a child under five moves more than twice in a year.",
                         "success_measure": "Notification process in place; quarterly report of notifications made.",
@@ -434,8 +570,7 @@ REVIEWS = [
                     {
                         "ref": "1.5", "lead": "LSCB", "officer": None, "due": 3, "status": NS,
                         "themes": ["policies"],
-                        "recommendation": "The Board should help practitioners recognise which procedures apply "
-                        "when several concerns overlap.",
+                        "rec": 5,
                         "description": "Publish a one-page guide, “Which procedure applies?”, covering domestic "
                         "abuse, substance misuse, neglect and pre-birth concerns, linked to the Board's procedures.",
                         "success_measure": "Guide published and distributed; workshop evaluations show "
@@ -451,8 +586,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "Health", "officer": "health2", "due": -190, "status": VER,
                         "themes": [],
-                        "recommendation": "Young children with unexplained fractures should have a full skeletal "
-                        "survey.",
+                        "rec": 6,
                         "description": "Adopt the national guidance on skeletal surveys for children under two "
                         "with suspected non-accidental injury, and audit compliance.",
                         "success_measure": "Audit shows a skeletal survey in 100% of qualifying cases.",
@@ -460,8 +594,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Health", "officer": "health", "due": -70, "status": DONE,
                         "themes": ["substance"],
-                        "recommendation": "GPs should record concerns about parental alcohol misuse in the "
-                        "child's record.",
+                        "rec": 7,
                         "description": "Deliver safeguarding training to GP practices on recording parental "
                         "alcohol misuse and linking family members' records.",
                         "success_measure": "Training delivered to 90% of practices; record audit shows family "
@@ -470,8 +603,7 @@ REVIEWS = [
                     {
                         "ref": "1.3", "lead": "Health", "officer": None, "due": 90, "status": NS,
                         "themes": ["household"],
-                        "recommendation": "Child protection information should follow a child who changes GP "
-                        "practice.",
+                        "rec": 8,
                         "description": "Agree with GP practices a process that transfers child protection "
                         "information within five working days when a child changes practice.",
                         "success_measure": "Audit of transfers shows 90% completed within five working days.",
@@ -486,8 +618,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "Social care", "officer": "socialcare", "due": -160, "status": VER,
                         "themes": ["substance", "policies"],
-                        "recommendation": "A case should not be closed without a home visit when there are "
-                        "concerns about parental alcohol misuse.",
+                        "rec": 9,
                         "description": "Amend the case closure procedure to require a home visit and a "
                         "manager's recorded decision.",
                         "success_measure": "Audit of 25 closed cases shows a home visit and a management "
@@ -496,7 +627,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Social care", "officer": "socialcare2", "due": -1, "status": IP,
                         "themes": ["substance"],
-                        "recommendation": "Supervision should challenge drift in child protection cases.",
+                        "rec": 10,
                         "description": "Introduce a monthly case supervision record that reviews drift and "
                         "parental substance misuse explicitly, and audit its use.",
                         "success_measure": "Audit shows monthly recorded supervision for 90% of child "
@@ -510,7 +641,7 @@ REVIEWS = [
                     {
                         "ref": "1.3", "lead": "Social care", "officer": None, "due": -40, "status": CAN,
                         "themes": [],
-                        "recommendation": "Families with young children should have their needs assessed early.",
+                        "rec": 2,
                         "description": "Develop a single-agency early help assessment form for families with "
                         "young children.",
                         "success_measure": "Form in use by all referral and assessment teams.",
@@ -524,7 +655,7 @@ REVIEWS = [
                     {
                         "ref": "2.1", "lead": "Social care", "officer": "socialcare", "due": 40, "status": IP,
                         "themes": [],
-                        "recommendation": "Social workers' caseloads should allow safe practice.",
+                        "rec": 11,
                         "description": "Recruit twelve additional qualified social workers with the extra "
                         "funding agreed by the Council, and report caseloads to the Board every quarter.",
                         "success_measure": "Average caseload of qualified social workers at or below 18 cases "
@@ -553,6 +684,83 @@ REVIEWS = [
         "finalised_days_ago": 260,
         "published_days_ago": 200,
         "themes": ["male", "history", "substance", "household"],
+        "recommendations": [
+            (
+                1, None, ACC,
+                "The Board should make sure that the learning on engaging male partners is embedded in practice.",
+                "",
+            ),
+            (
+                2, None, ACC,
+                "Probation and children's social care should share information when an offender with a history of "
+                "violence lives with children.",
+                "",
+            ),
+            (
+                3, None, ACC,
+                "Domestic abuse risk assessments should consider the children in the household.",
+                "",
+            ),
+            (
+                4, None, ACC,
+                "Assessments should consider drug misuse by any adult in the household.",
+                "",
+            ),
+            (
+                5, None, ACC,
+                "The Board should check the effect of the learning from this review.",
+                "",
+            ),
+            (
+                6, None, ACC,
+                "Voluntary organisations working with families should have safeguarding policies.",
+                "",
+            ),
+            (
+                7, "Police", ACC,
+                "Intelligence about a person's violence should be linked to the addresses where they live.",
+                "",
+            ),
+            (
+                8, "Police", ACC,
+                "Officers should refer children present at drug-related incidents to children's social care.",
+                "",
+            ),
+            (
+                9, "Housing", ACC,
+                "Housing officers should recognise and refer safeguarding concerns.",
+                "",
+            ),
+            (
+                10, "Housing", ACC,
+                "Housing should check changes in tenancy with the relevant agencies.",
+                "",
+            ),
+            (
+                11, "Social care", ACC,
+                "Child protection conferences should invite probation when an adult in the household is under "
+                "supervision.",
+                "",
+            ),
+            (
+                12, "Social care", ACC,
+                "Social workers should see and speak with children alone.",
+                "",
+            ),
+            (
+                13, "Social care", ACC,
+                "A chronology should be kept for every child subject to a child protection plan.",
+                "",
+            ),
+            (
+                14, None, NOT_ACC,
+                "The Board should commission a separate review of the council's housing allocation policy for "
+                "families with a violent adult.",
+                "The council reviewed its allocation policy in the same year and the review's findings are already in"
+                " it; the Board has asked Housing to report on its use to the Monitoring and Evaluation sub-committee"
+                " instead.",
+            ),
+        ],
         "plans": [
             {
                 "agency": None,
@@ -562,8 +770,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "LSCB", "officer": "lscb", "due": -120, "status": VER,
                         "themes": ["male"],
-                        "recommendation": "The Board should make sure that the learning on engaging male "
-                        "partners is embedded in practice.",
+                        "rec": 1,
                         "description": "Produce a practice briefing on engaging and assessing male partners and "
                         "include it in the Board's multi-agency training programme.",
                         "success_measure": "Briefing circulated to all agencies and included in every level 2 "
@@ -579,8 +786,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Probation", "officer": "probation", "due": -50, "status": DONE,
                         "themes": ["household", "history"],
-                        "recommendation": "Probation and children's social care should share information when an "
-                        "offender with a history of violence lives with children.",
+                        "rec": 2,
                         "description": "Offender managers check with children's social care whether children "
                         "live at the offender's address at the start of every order and at each change of address.",
                         "success_measure": "Audit of 30 offender files shows the checks recorded.",
@@ -592,8 +798,7 @@ REVIEWS = [
                     {
                         "ref": "1.3", "lead": "Police", "officer": "police", "due": 2, "status": IP,
                         "themes": ["household"],
-                        "recommendation": "Domestic abuse risk assessments should consider the children in the "
-                        "household.",
+                        "rec": 3,
                         "description": "Add a section on children in the household to the domestic abuse risk "
                         "assessment and refer high-risk cases to the multi-agency risk assessment conference.",
                         "success_measure": "Risk assessment form amended; audit shows children recorded in 95% "
@@ -606,7 +811,7 @@ REVIEWS = [
                     {
                         "ref": "1.4", "lead": "Social care", "officer": None, "due": -22, "status": NS,
                         "themes": ["substance"],
-                        "recommendation": "Assessments should consider drug misuse by any adult in the household.",
+                        "rec": 4,
                         "description": "Train social workers, with the drug and alcohol action team, to assess "
                         "the effect of parental drug misuse on children's safety.",
                         "success_measure": "75% of social workers trained; audit shows the effect of substance "
@@ -615,7 +820,7 @@ REVIEWS = [
                     {
                         "ref": "1.5", "lead": "LSCB", "officer": None, "due": 180, "status": NS,
                         "themes": ["male", "history"],
-                        "recommendation": "The Board should check the effect of the learning from this review.",
+                        "rec": 5,
                         "description": "Include the themes of this review in the Monitoring and Evaluation "
                         "Sub-Committee's annual audit programme.",
                         "success_measure": "Audit completed and reported to the Board with recommendations.",
@@ -623,8 +828,7 @@ REVIEWS = [
                     {
                         "ref": "1.6", "lead": "Voluntary", "officer": "voluntary", "due": -12, "status": DONE,
                         "themes": [],
-                        "recommendation": "Voluntary organisations working with families should have "
-                        "safeguarding policies.",
+                        "rec": 6,
                         "description": "Run a safeguarding self-assessment for voluntary organisations working "
                         "with families and help those without a policy to adopt one.",
                         "success_measure": "Every funded voluntary organisation working with families has a "
@@ -644,8 +848,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "Police", "officer": "police2", "due": -100, "status": VER,
                         "themes": ["history", "household"],
-                        "recommendation": "Intelligence about a person's violence should be linked to the "
-                        "addresses where they live.",
+                        "rec": 7,
                         "description": "Change the police intelligence system so that a violent offender's "
                         "known addresses are linked and flagged where a child lives.",
                         "success_measure": "System change live; a test of 20 records shows the flags present.",
@@ -653,8 +856,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Police", "officer": "police", "due": 28, "status": IP,
                         "themes": ["substance"],
-                        "recommendation": "Officers should refer children present at drug-related incidents to "
-                        "children's social care.",
+                        "rec": 8,
                         "description": "Issue guidance and briefings to officers on referring children present "
                         "at drug-related incidents and warrants.",
                         "success_measure": "Referrals monitored monthly; audit shows a referral in 95% of cases.",
@@ -672,7 +874,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "Housing", "officer": "housing", "due": -80, "status": DONE,
                         "themes": ["household"],
-                        "recommendation": "Housing officers should recognise and refer safeguarding concerns.",
+                        "rec": 9,
                         "description": "Deliver basic safeguarding children training to all housing officers, "
                         "including recognising new adults in a tenancy.",
                         "success_measure": "90% of housing officers trained within six months.",
@@ -680,7 +882,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Housing", "officer": None, "due": 65, "status": IP,
                         "themes": ["household", "history"],
-                        "recommendation": "Housing should check changes in tenancy with the relevant agencies.",
+                        "rec": 10,
                         "description": "When a new adult joins a tenancy with children, housing officers check "
                         "the tenancy record for warnings and notify children's social care of any risk marker.",
                         "success_measure": "Procedure in place; quarterly report of notifications made.",
@@ -695,8 +897,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "Social care", "officer": "socialcare", "due": -90, "status": VER,
                         "themes": ["history", "policies"],
-                        "recommendation": "Child protection conferences should invite probation when an adult in "
-                        "the household is under supervision.",
+                        "rec": 11,
                         "description": "Amend the conference invitation procedure so that probation is invited "
                         "whenever an adult in the household is known to probation.",
                         "success_measure": "Audit of conference minutes shows probation invited in every "
@@ -705,7 +906,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Social care", "officer": "socialcare2", "due": -14, "status": NS,
                         "themes": [],
-                        "recommendation": "Social workers should see and speak with children alone.",
+                        "rec": 12,
                         "description": "Reinforce through team briefings and supervision the requirement to see "
                         "and speak with the child alone at every statutory visit, and audit the recording.",
                         "success_measure": "Audit shows the child seen alone recorded in 90% of visits.",
@@ -713,8 +914,7 @@ REVIEWS = [
                     {
                         "ref": "1.3", "lead": "Social care", "officer": None, "due": 120, "status": IP,
                         "themes": ["history"],
-                        "recommendation": "A chronology should be kept for every child subject to a child "
-                        "protection plan.",
+                        "rec": 13,
                         "description": "Introduce a single chronology template in the electronic case record and "
                         "train social workers in its use.",
                         "success_measure": "Audit shows an up-to-date chronology on 90% of child protection cases.",
@@ -737,6 +937,58 @@ REVIEWS = [
         "finalised_days_ago": 230,
         "published_days_ago": 150,
         "themes": ["policies", "history"],
+        "recommendations": [
+            (
+                1, None, ACC,
+                "Every school should have a trained designated person for child protection.",
+                "",
+            ),
+            (
+                2, None, ACC,
+                "The Board should make its procedures easier to find and use.",
+                "",
+            ),
+            (
+                3, None, ACC,
+                "School nurses should share their concerns with the school's designated person.",
+                "",
+            ),
+            (
+                4, None, ACC,
+                "Professionals who refer a child should be told the outcome.",
+                "",
+            ),
+            (
+                5, None, ACC,
+                "Schools should know when a pupil has been present at a domestic incident.",
+                "",
+            ),
+            (
+                6, "Education", ACC,
+                "Schools should keep a chronology of welfare concerns for each child.",
+                "",
+            ),
+            (
+                7, "Education", ACC,
+                "School staff should understand the threshold for referral.",
+                "",
+            ),
+            (
+                8, "Education", ACC,
+                "Governing bodies should monitor safeguarding in their schools.",
+                "",
+            ),
+            (
+                9, "Health", ACC,
+                "School nurses should record every injury a school reports to them.",
+                "",
+            ),
+            (
+                10, "Health", ACC,
+                "School nurses should know a family's history with services.",
+                "",
+            ),
+        ],
         "plans": [
             {
                 "agency": None,
@@ -746,8 +998,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "Education", "officer": "education", "due": -60, "status": VER,
                         "themes": ["policies"],
-                        "recommendation": "Every school should have a trained designated person for child "
-                        "protection.",
+                        "rec": 1,
                         "description": "Confirm that every school has a designated senior person for child "
                         "protection trained within the last two years, and publish the list.",
                         "success_measure": "100% of schools have a trained designated person, confirmed by the "
@@ -763,7 +1014,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "LSCB", "officer": "lscb", "due": 0, "status": IP,
                         "themes": ["policies"],
-                        "recommendation": "The Board should make its procedures easier to find and use.",
+                        "rec": 2,
                         "description": "Move the Board's child protection procedures to an online manual with a "
                         "search facility and a “which procedure applies” guide.",
                         "success_measure": "Online manual live; usage reported to the Board every quarter.",
@@ -775,8 +1026,7 @@ REVIEWS = [
                     {
                         "ref": "1.3", "lead": "Health", "officer": "health", "due": 7, "status": NS,
                         "themes": ["policies"],
-                        "recommendation": "School nurses should share their concerns with the school's designated "
-                        "person.",
+                        "rec": 3,
                         "description": "Agree an information sharing procedure between the school nursing "
                         "service and schools' designated persons, with a termly meeting.",
                         "success_measure": "Termly meetings held in all secondary and 80% of primary schools.",
@@ -784,7 +1034,7 @@ REVIEWS = [
                     {
                         "ref": "1.4", "lead": "Social care", "officer": "socialcare2", "due": -5, "status": DONE,
                         "themes": [],
-                        "recommendation": "Professionals who refer a child should be told the outcome.",
+                        "rec": 4,
                         "description": "Give written feedback to referrers within three working days of a "
                         "referral decision.",
                         "success_measure": "Monthly report shows feedback within three working days for 90% of "
@@ -797,8 +1047,7 @@ REVIEWS = [
                     {
                         "ref": "1.5", "lead": "Police", "officer": "police2", "due": 170, "status": NS,
                         "themes": ["household"],
-                        "recommendation": "Schools should know when a pupil has been present at a domestic "
-                        "incident.",
+                        "rec": 5,
                         "description": "Pilot notifying the school's designated person, the next school day, when "
                         "a pupil was present at a domestic incident.",
                         "success_measure": "Pilot in two school clusters evaluated after six months.",
@@ -813,7 +1062,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "Education", "officer": "education", "due": -75, "status": VER,
                         "themes": ["history"],
-                        "recommendation": "Schools should keep a chronology of welfare concerns for each child.",
+                        "rec": 6,
                         "description": "Issue model welfare concern forms and chronology guidance to all schools, "
                         "with training for designated persons.",
                         "success_measure": "Audit of 15 schools shows chronologies kept.",
@@ -821,7 +1070,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Education", "officer": None, "due": 14, "status": IP,
                         "themes": ["policies"],
-                        "recommendation": "School staff should understand the threshold for referral.",
+                        "rec": 7,
                         "description": "Run twilight training in every school cluster on the threshold for "
                         "referral to children's social care.",
                         "success_measure": "Every school has sent at least one member of staff; evaluations "
@@ -833,7 +1082,7 @@ REVIEWS = [
                     {
                         "ref": "2.1", "lead": "Education", "officer": "education", "due": 140, "status": NS,
                         "themes": [],
-                        "recommendation": "Governing bodies should monitor safeguarding in their schools.",
+                        "rec": 8,
                         "description": "Train nominated safeguarding governors and provide a template annual "
                         "safeguarding report for governing bodies.",
                         "success_measure": "An annual safeguarding report received from every governing body.",
@@ -848,7 +1097,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "Health", "officer": "health", "due": -35, "status": DONE,
                         "themes": [],
-                        "recommendation": "School nurses should record every injury a school reports to them.",
+                        "rec": 9,
                         "description": "Introduce a body map and injury recording template in the school "
                         "nursing record.",
                         "success_measure": "Audit of 20 records shows body maps completed.",
@@ -856,7 +1105,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Health", "officer": "health2", "due": 200, "status": NS,
                         "themes": ["history"],
-                        "recommendation": "School nurses should know a family's history with services.",
+                        "rec": 10,
                         "description": "Give school nurses read access to the safeguarding alerts in the child "
                         "health record.",
                         "success_measure": "Access live; school nurses confirm its use in an audit.",
@@ -879,6 +1128,64 @@ REVIEWS = [
         "finalised_days_ago": 120,
         "published_days_ago": None,
         "themes": ["prebirth", "substance", "male", "history"],
+        "recommendations": [
+            (
+                1, None, ACC,
+                "The Board should monitor the use of the pre-birth assessment protocol.",
+                "",
+            ),
+            (
+                2, None, ACC,
+                "Maternity services should refer every pregnant woman who misuses drugs for a multi-agency pre-birth "
+                "assessment.",
+                "",
+            ),
+            (
+                3, None, ACC,
+                "Expectant fathers under supervision should be part of the pre-birth assessment.",
+                "",
+            ),
+            (
+                4, None, ACC,
+                "Parents who misuse drugs should be supported to stay in treatment.",
+                "",
+            ),
+            (
+                5, None, ACC,
+                "Pre-birth referrals should be allocated promptly.",
+                "",
+            ),
+            (
+                6, "Probation", ACC,
+                "Offender managers should assess the risk to children in every case.",
+                "",
+            ),
+            (
+                7, "Probation", ACC,
+                "Probation staff should attend multi-agency safeguarding training.",
+                "",
+            ),
+            (
+                8, "Health", ACC,
+                "The community drug service should consider the children of its clients.",
+                "",
+            ),
+            (
+                9, "Health", ACC,
+                "A specialist midwife for substance misuse in pregnancy should be appointed.",
+                "",
+            ),
+            (
+                10, "Health", ACC,
+                "Babies who had a pre-birth assessment should be seen early by a health visitor.",
+                "",
+            ),
+            (
+                11, None, AWAITING,
+                "Agencies should agree how a pre-birth assessment is shared with the father's probation officer.",
+                "",
+            ),
+        ],
         "plans": [
             {
                 "agency": None,
@@ -888,7 +1195,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "LSCB", "officer": "lscb", "due": 30, "status": IP,
                         "themes": ["prebirth"],
-                        "recommendation": "The Board should monitor the use of the pre-birth assessment protocol.",
+                        "rec": 1,
                         "description": "Add a quarterly report of pre-birth referrals and completed assessments "
                         "to the Board's performance dataset.",
                         "success_measure": "Report presented every quarter; 90% of pre-birth assessments "
@@ -900,8 +1207,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Health", "officer": "health2", "due": 60, "status": NS,
                         "themes": ["prebirth", "substance"],
-                        "recommendation": "Maternity services should refer every pregnant woman who misuses drugs "
-                        "for a multi-agency pre-birth assessment.",
+                        "rec": 2,
                         "description": "Community midwives refer every pregnant woman misusing drugs to "
                         "children's social care by 20 weeks of pregnancy on the pre-birth referral form.",
                         "success_measure": "Audit shows 95% of qualifying pregnancies referred by 20 weeks.",
@@ -909,8 +1215,7 @@ REVIEWS = [
                     {
                         "ref": "1.3", "lead": "Probation", "officer": "probation", "due": 10, "status": NS,
                         "themes": ["prebirth", "male"],
-                        "recommendation": "Expectant fathers under supervision should be part of the pre-birth "
-                        "assessment.",
+                        "rec": 3,
                         "description": "Offender managers tell children's social care when an offender under "
                         "supervision is expecting a child, and contribute to the pre-birth assessment.",
                         "success_measure": "Every relevant case notified; probation attends pre-birth planning "
@@ -919,7 +1224,7 @@ REVIEWS = [
                     {
                         "ref": "1.4", "lead": "Voluntary", "officer": "voluntary", "due": 85, "status": IP,
                         "themes": ["substance"],
-                        "recommendation": "Parents who misuse drugs should be supported to stay in treatment.",
+                        "rec": 4,
                         "description": "Extend the voluntary sector family support project to visit at home "
                         "parents in drug treatment who have a baby under one year.",
                         "success_measure": "40 families supported in the first year, with outcomes recorded.",
@@ -931,7 +1236,7 @@ REVIEWS = [
                     {
                         "ref": "1.5", "lead": "Social care", "officer": None, "due": 160, "status": NS,
                         "themes": ["prebirth"],
-                        "recommendation": "Pre-birth referrals should be allocated promptly.",
+                        "rec": 5,
                         "description": "Allocate every pre-birth referral to a qualified social worker within "
                         "five working days and hold the planning meeting before 32 weeks.",
                         "success_measure": "Quarterly report shows 90% allocated within five working days.",
@@ -946,7 +1251,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "Probation", "officer": "probation", "due": -28, "status": IP,
                         "themes": ["history", "male"],
-                        "recommendation": "Offender managers should assess the risk to children in every case.",
+                        "rec": 6,
                         "description": "Make the risk-to-children section of the offender assessment mandatory "
                         "and audit its completion.",
                         "success_measure": "Audit of 40 assessments shows the section completed in 95%.",
@@ -958,7 +1263,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Probation", "officer": None, "due": 95, "status": NS,
                         "themes": [],
-                        "recommendation": "Probation staff should attend multi-agency safeguarding training.",
+                        "rec": 7,
                         "description": "Ensure every offender manager attends the Board's multi-agency level 2 "
                         "safeguarding children course.",
                         "success_measure": "90% of offender managers trained.",
@@ -973,7 +1278,7 @@ REVIEWS = [
                     {
                         "ref": "1.1", "lead": "Health", "officer": "health", "due": 12, "status": IP,
                         "themes": ["substance"],
-                        "recommendation": "The community drug service should consider the children of its clients.",
+                        "rec": 8,
                         "description": "Introduce “think family” screening questions at assessment in the "
                         "community drug service, with referral pathways to children's services.",
                         "success_measure": "Audit shows children's details recorded for 95% of clients.",
@@ -984,8 +1289,7 @@ REVIEWS = [
                     {
                         "ref": "1.2", "lead": "Health", "officer": "health2", "due": 50, "status": CAN,
                         "themes": ["substance", "prebirth"],
-                        "recommendation": "A specialist midwife for substance misuse in pregnancy should be "
-                        "appointed.",
+                        "rec": 9,
                         "description": "Recruit a specialist midwife for substance misuse in pregnancy.",
                         "success_measure": "Post filled.",
                         "cancellation_reason": "Funding was not agreed; the sub-committee accepted the referral "
@@ -998,8 +1302,7 @@ REVIEWS = [
                     {
                         "ref": "1.3", "lead": "Health", "officer": None, "due": 130, "status": NS,
                         "themes": ["prebirth"],
-                        "recommendation": "Babies who had a pre-birth assessment should be seen early by a "
-                        "health visitor.",
+                        "rec": 10,
                         "description": "Make the new birth visit within 14 days for every baby who had a "
                         "pre-birth assessment, jointly with the social worker.",
                         "success_measure": "Audit shows 95% of these new birth visits within 14 days.",

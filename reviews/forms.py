@@ -3,8 +3,9 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.db.models import Q
 
+from accounts.models import Agency
 from audit.forms import StaleEditGuard
-from reviews.models import Review, Theme
+from reviews.models import Recommendation, Review, Theme
 
 
 class DateInput(forms.DateInput):
@@ -42,3 +43,36 @@ class ReviewForm(StaleEditGuard, forms.ModelForm):
 
     def clean_reference(self):
         return self.cleaned_data["reference"].strip().upper()
+
+
+class RecommendationForm(StaleEditGuard, forms.ModelForm):
+    """A review's recommendation and the board's response to it."""
+
+    class Meta:
+        model = Recommendation
+        fields = Recommendation.AUDITED_FIELDS
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 4}),
+            "response_reasons": forms.Textarea(attrs={"rows": 3}),
+            "responded_on": DateInput(),
+        }
+
+    def __init__(self, *args, review, submit_label="Save recommendation", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.review = self.instance.review = review
+        agencies = Agency.objects.filter(Q(is_active=True) | Q(pk=self.instance.agency_id))
+        self.fields["agency"].queryset = agencies
+        self.fields["agency"].empty_label = "The partnership (all agencies)"
+        Agency.label_choices(self.fields["agency"])
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", submit_label))
+
+    def clean_text(self):
+        return self.cleaned_data["text"].strip()
+
+    def clean_number(self):
+        number = self.cleaned_data["number"]
+        taken = Recommendation.objects.filter(review=self.review, number=number).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(f"{self.review.reference} already has a recommendation {number}.")
+        return number

@@ -4,19 +4,23 @@ from accounts import access
 from actionplans import rules
 from actionplans.models import Action
 from actionplans.selectors import with_latest_progress
+from reviews import rules as learning_rules
 from reviews.models import Review
 
 
-def reviews_with_figures(user):
-    """Every review, each with .figures over the actions this user may see. Two queries."""
+def reviews_with_figures(user, kind=""):
+    """Every review (of this ``kind``, if given), each with .figures over the actions this user may see. Two
+    queries."""
+    reviews = Review.objects.filter(kind=kind) if kind else Review.objects.all()
     rows = (
         access.visible_actions(user)
+        .filter(plan__review__in=reviews)
         .order_by()
         .values("plan__review_id")
         .annotate(**rules.figures_aggregates())
     )
     by_review = {row.pop("plan__review_id"): rules.Figures(**row) for row in rows}
-    reviews = list(Review.objects.order_by("-commissioned_on", "reference"))
+    reviews = list(reviews.order_by("-commissioned_on", "reference"))
     for review in reviews:
         review.figures = by_review.get(review.pk, rules.Figures())
     return reviews
@@ -38,3 +42,44 @@ def review_plans_with_actions(user, review):
     for plan in plans:
         plan.figures = rules.figures_in_python(plan.actions.all())
     return plans
+
+
+def review_recommendations(user, review, plans):
+    """The recommendations of ``review`` this user may see, in number order, each with ``.listed`` (the actions of
+    ``plans``, as review_plans_with_actions loaded them, that answer it), their ``.figures``, and ``.gap``
+    (reviews.rules: over every action, whoever reads). Also the listed actions that answer none. One query."""
+    answering = {}
+    unanswered = []
+    for plan in plans:
+        for action in plan.actions.all():
+            if action.recommendation_id:
+                answering.setdefault(action.recommendation_id, []).append(action)
+            else:
+                unanswered.append(action)
+    recommendations = list(
+        learning_rules.with_live_actions(access.visible_recommendations(user).filter(review=review))
+        .select_related("agency")
+        .order_by("number")
+    )
+    for recommendation in recommendations:
+        recommendation.listed = answering.get(recommendation.pk, [])
+        recommendation.figures = rules.figures_in_python(recommendation.listed)
+        recommendation.gap = learning_rules.is_gap(recommendation.response, recommendation.live_actions)
+    return recommendations, unanswered
+
+
+def recommendations_with_figures(user, recommendations):
+    """``recommendations`` (a list, e.g. a page) each with ``.figures`` over the actions this user may see that
+    answer it, and ``.gap``; they must carry ``live_actions`` (reviews.rules.with_live_actions). One query."""
+    rows = (
+        access.visible_actions(user)
+        .filter(recommendation__in=[r.pk for r in recommendations])
+        .order_by()
+        .values("recommendation_id")
+        .annotate(**rules.figures_aggregates())
+    )
+    by_recommendation = {row.pop("recommendation_id"): rules.Figures(**row) for row in rows}
+    for recommendation in recommendations:
+        recommendation.figures = by_recommendation.get(recommendation.pk, rules.Figures())
+        recommendation.gap = learning_rules.is_gap(recommendation.response, recommendation.live_actions)
+    return recommendations

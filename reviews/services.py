@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import save_audited
-from reviews.models import Review
+from reviews.models import Recommendation, Review
 
 
 def review_create(*, actor, themes=(), **values):
@@ -24,3 +24,19 @@ def theme_retire(*, theme, actor):
 
 def theme_reinstate(*, theme, actor):
     return save_audited(theme, actor=actor, values={"retired_at": None})
+
+
+def recommendation_create(*, review, actor, **values):
+    """A recommendation of ``review``, recorded as created."""
+    return save_audited(Recommendation(review=review), actor=actor, values=values)
+
+
+def recommendation_update(*, recommendation, actor, **values):
+    """A change to a recommendation or to the board's response to it, recorded field by field."""
+    return save_audited(recommendation, actor=actor, values=values)
+
+
+def next_number(review):
+    """The number a new recommendation of ``review`` takes by default: one after the highest."""
+    highest = review.recommendations.order_by("-number").values_list("number", flat=True).first()
+    return (highest or 0) + 1

@@ -45,6 +45,8 @@ def world(db):
     w.multi_action_health = factories.action(w.multi_plan, w.health, reference="1.2")
     w.police_action = factories.action(w.police_plan, w.police, reference="P.1")
     w.health_action = factories.action(w.health_plan, w.health, reference="H.1")
+    #: A recommendation of the review to the partnership, which any of its plans' actions may answer.
+    w.recommendation = w.multi_action.recommendation
     return w
 
 

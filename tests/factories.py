@@ -9,7 +9,7 @@ from accounts.models import Agency, Role, SecurityEvent, User
 from actionplans.models import Action, ActionPlan, ProgressUpdate
 from actionplans.rules import Status, today
 from audit.models import ChangeRecord
-from reviews.models import Review, Theme
+from reviews.models import Recommendation, Review, Theme
 
 _seq = itertools.count(1)
 PASSWORD = "a-long-test-passphrase"
@@ -54,11 +54,26 @@ def plan(review_obj, agency_obj=None, **kwargs):
     return ActionPlan.objects.create(review=review_obj, **{**defaults, **kwargs})
 
 
+def recommendation(review_obj, **kwargs):
+    """A recommendation of ``review_obj``, numbered after its others unless ``number`` is given; accepted."""
+    highest = review_obj.recommendations.order_by("-number").values_list("number", flat=True).first() or 0
+    defaults = {
+        "number": highest + 1,
+        "text": "Agencies should assess male partners.",
+        "response": Recommendation.Response.ACCEPTED,
+        "responded_on": datetime.date(2024, 6, 1),
+    }
+    return Recommendation.objects.create(review=review_obj, **{**defaults, **kwargs})
+
+
 def action(plan_obj, lead_agency, **kwargs):
+    """An action of ``plan_obj``; it answers a new recommendation of the plan's review unless ``recommendation``
+    is given (None for none)."""
     n = next(_seq)
+    if "recommendation" not in kwargs:
+        kwargs["recommendation"] = recommendation(plan_obj.review)
     defaults = {
         "reference": f"{n}.1",
-        "recommendation": "Agencies should assess male partners.",
         "description": "Deliver training on engaging fathers.",
         "success_measure": "Audit shows fathers assessed in 90% of cases.",
         "target_date": today() + datetime.timedelta(days=90),
@@ -84,7 +99,7 @@ def action_edit_data(action, **overrides):
     """The action edit form as a browser would post it, unchanged unless overridden."""
     data = {
         "reference": action.reference,
-        "recommendation": action.recommendation,
+        "recommendation": action.recommendation_id or "",
         "description": action.description,
         "lead_agency": action.lead_agency_id,
         "responsible_officer": action.responsible_officer_id or "",
@@ -104,6 +119,7 @@ def db_state():
             for model in (
                 Review,
                 Review.themes.through,
+                Recommendation,
                 ActionPlan,
                 Action,
                 Action.themes.through,

@@ -27,7 +27,7 @@ from accounts.models import User
 from actionplans.models import Action, ActionPlan, ProgressUpdate, TargetDateChange
 from evidence.models import Evidence, EvidenceDecision, EvidenceDownload
 from reminders.models import ReminderPreference
-from reviews.models import Review, Theme
+from reviews.models import Recommendation, Review, Theme
 from tests import factories
 
 LOGIN, REDIR, SAVED, SIGNED_OUT = "login", "redirect", "saved", "signed out"
@@ -89,6 +89,7 @@ def db_state():
             User,
             Review,
             Review.themes.through,
+            Recommendation,
             Theme,
             ActionPlan,
             Action,

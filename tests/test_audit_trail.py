@@ -52,6 +52,7 @@ def review_data(**changes):
         "reference": "SCR-2031-01",
         "title": "Child Z",
         "incident_category": Review.IncidentCategory.NEGLECT,
+        "kind": "serious_case",
         "status": Review.Status.COMMISSIONED,
         "commissioned_on": "2031-01-10",
     }
@@ -163,7 +164,7 @@ def test_admin_edits_leave_change_records_too(client, world):
     data = {
         "plan": action.plan_id,
         "reference": action.reference,
-        "recommendation": action.recommendation,
+        "recommendation": action.recommendation_id,
         "description": "Changed in the admin site.",
         "lead_agency": action.lead_agency_id,
         "responsible_officer": action.responsible_officer_id,

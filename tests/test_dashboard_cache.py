@@ -25,7 +25,8 @@ from actionplans.rules import Status
 from dashboard import selectors, services, versions
 from dashboard.templatetags.dashboard_charts import figures_row
 from evidence.models import Evidence
-from reviews.models import Theme
+from reviews import rules as learning_rules
+from reviews.models import Recommendation, Theme
 from tests import evidence_samples as samples
 from tests import factories
 from tests.test_races import concurrent_db  # noqa: F401 - the fixture: PostgreSQL, real connections
@@ -60,6 +61,7 @@ WRITES = {
     ),
     "a review's save()": lambda w: factories.review(),
     "an agency's save()": lambda w: factories.agency(name="New Partner Trust", short_name="NPT"),
+    "a recommendation's save()": lambda w: factories.recommendation(w.review),
 }
 
 
@@ -449,3 +451,39 @@ def test_a_write_to_an_action_leaves_the_names_in_the_cache(committed, client):
     assert read == []
     officers = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_user"' in q["sql"]]
     assert len(officers) == 1  # the reader, signed in; no list of officers
+
+
+# --- The recommendations' figures (kept with the figures: dashboard.selectors.recommendation_counts) --------------
+
+
+def _gaps_shown(client):
+    html = _dashboard_html(client)
+    found = re.search(r"<dt>With no live action</dt><dd><a [^>]*>(\d+)</a>.*?"
+                      r"<dt>Awaiting the board's response</dt><dd><a [^>]*>(\d+)</a>", html, re.S)
+    return int(found.group(1)), int(found.group(2))
+
+
+def _gaps_fresh():
+    return (Recommendation.objects.filter(learning_rules.gap_q()).count(),
+            Recommendation.objects.filter(response=Recommendation.Response.AWAITING).count())
+
+
+RECOMMENDATION_CHANGES = {
+    "a new recommendation, with no action": lambda w: factories.recommendation(
+        w.review, response=Recommendation.Response.AWAITING, responded_on=None),
+    "a response taken back, awaiting the board again": lambda w: Recommendation.objects.filter(
+        pk=w.recommendation.pk).update(response=Recommendation.Response.AWAITING, responded_on=None),
+    "the only action of a recommendation cancelled": lambda w: lifecycle.cancel(
+        action=w.multi_action, actor=w.member, reason="Superseded.", seen_status=w.multi_action.status),
+}
+
+
+@pytest.mark.parametrize("change", list(RECOMMENDATION_CHANGES))
+def test_after_a_write_the_dashboards_recommendation_figures_are_fresh_counts(committed, client, change):
+    client.force_login(committed.chair)
+    assert _gaps_shown(client) == _gaps_fresh()
+    _gaps_shown(client)  # from the cache now
+    before = _gaps_fresh()
+    RECOMMENDATION_CHANGES[change](committed)
+    assert _gaps_fresh() != before  # the write changes a figure, so equal is not two stale values
+    assert _gaps_shown(client) == _gaps_fresh()

@@ -52,7 +52,7 @@ def test_the_queue_shows_the_actions_context_and_the_earlier_rejection(client, w
     client.force_login(world.consultant)
     html = _queue(client).content.decode()
     action = world.multi_action
-    for text in (action.recommendation, action.description, action.success_measure, world.review.reference,
+    for text in (action.recommendation.text, action.description, action.success_measure, world.review.reference,
                  "The lists are undated.", f"#{old.pk}"):
         assert text in html
     assert reverse("evidence:decide", args=[new.pk]) in html

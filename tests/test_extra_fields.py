@@ -65,7 +65,7 @@ def test_new_action_ignores_status_plan_and_creator(client, world):
     client.force_login(world.member)
     data = {
         "reference": "7.1",
-        "recommendation": "Share information.",
+        "recommendation": world.recommendation.pk,
         "description": "Write a protocol.",
         "lead_agency": world.police.pk,
         "target_date": "2030-01-31",
@@ -179,6 +179,7 @@ def test_review_edit_and_create_ignore_creator_and_timestamps(client, world):
         "reference": review.reference,
         "title": "Child A",
         "incident_category": review.incident_category,
+        "kind": "serious_case",
         "status": review.status,
         "commissioned_on": review.commissioned_on.isoformat(),
         "finalised_on": review.finalised_on.isoformat(),

@@ -12,7 +12,7 @@ from actionplans import rules
 from actionplans.models import Action, ActionPlan
 from actionplans.rules import Status
 from audit.models import ChangeRecord
-from reviews.models import Review
+from reviews.models import Recommendation, Review
 from tests import factories
 
 
@@ -26,6 +26,7 @@ def review_data(**overrides):
         "reference": "SCR-2026-01",
         "title": "Child B",
         "incident_category": Review.IncidentCategory.NEGLECT,
+        "kind": "serious_case",
         "status": Review.Status.COMMISSIONED,
         "summary": "",
         "commissioned_on": "2026-01-10",
@@ -38,7 +39,8 @@ def review_data(**overrides):
 def action_data(lead, **overrides):
     data = {
         "reference": "5.1",
-        "recommendation": "Agencies should share information about fathers.",
+        # The world's first recommendation: to the partnership, so any plan of the review offers it.
+        "recommendation": Recommendation.objects.order_by("pk").values_list("pk", flat=True).first(),
         "description": "Write a joint protocol.",
         "lead_agency": lead.pk,
         "responsible_officer": "",
@@ -201,7 +203,7 @@ def test_new_action_without_a_valid_lead_agency_is_refused_with_a_message(client
             {"reference": "", "recommendation": "", "description": "", "success_measure": "", "target_date": ""},
             [
                 "Reference: This field is required.",
-                "Recommendation: This field is required.",
+                "Recommendation it answers: Choose the review's recommendation this action answers.",
                 "What will be done: This field is required.",
                 "Success measure: This field is required.",
                 "Target date: This field is required.",
@@ -362,7 +364,19 @@ def test_member_creates_a_review_with_plans_and_an_action_with_themes_and_edits_
         (record,) = records_for(plan)
         assert record.verb == ChangeRecord.Verb.CREATED and record.actor == world.member
 
-    data = action_data(world.health, reference="1.1", themes=[world.theme.pk, second_theme.pk])
+    response = client.post(
+        reverse("reviews:recommendation_create", args=[review.pk]),
+        {"number": "1", "text": "  Agencies should share information about fathers. ", "agency": "",
+         "response": "accepted", "responded_on": "2026-02-01", "response_reasons": ""},
+    )
+    recommendation = Recommendation.objects.get(review=review)
+    assert response.url == reverse("reviews:detail", args=[review.pk]) + "#recommendation-1"
+    assert (recommendation.number, recommendation.text) == (1, "Agencies should share information about fathers.")
+    (record,) = records_for(recommendation)
+    assert record.verb == ChangeRecord.Verb.CREATED and record.changes["the board's response"] == [None, "Accepted"]
+
+    data = action_data(world.health, reference="1.1", themes=[world.theme.pk, second_theme.pk],
+                       recommendation=recommendation.pk)
     response = client.post(reverse("actionplans:action_create", args=[multi.pk]), data)
     action = Action.objects.get(plan=multi, reference="1.1")
     assert response.status_code == 302
@@ -370,6 +384,7 @@ def test_member_creates_a_review_with_plans_and_an_action_with_themes_and_edits_
     assert action.lead_agency == world.health
     assert action.target_date == datetime.date(2030, 3, 31)
     assert set(action.themes.all()) == {world.theme, second_theme}
+    assert action.recommendation == recommendation
     (created,) = records_for(action)
     assert created.verb == ChangeRecord.Verb.CREATED and created.actor == world.member
     assert created.changes["status"] == [None, "Not started"]

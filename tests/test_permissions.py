@@ -71,6 +71,11 @@ GET_MATRIX = [
     ("reviews:detail",                  "review",        ALL_200),
     ("reviews:edit",                    "review",        EDITORS_ONLY),
     ("reviews:plan_create",             "review",        EDITORS_ONLY),
+    # Recommendations: everyone reads them (an agency user not another agency's); members write them.
+    ("reviews:recommendations",         None,            ALL_200),
+    ("reviews:recommendation_create",   "review",        EDITORS_ONLY),
+    ("reviews:recommendation_edit",     "recommendation", EDITORS_ONLY),
+    ("reviews:recommendation_edit",     "police_recommendation", (LOGIN, 200, 403, 403,   200,   403,   404)),
     ("actionplans:plan_detail",         "multi_plan",    ALL_200),
     ("actionplans:plan_detail",         "police_plan",   (LOGIN,    200,   200,   200,     200,   200,   404)),
     ("actionplans:plan_detail",         "health_plan",   (LOGIN,    200,   200,   200,     200,   404,   200)),
@@ -134,6 +139,9 @@ POST_MATRIX = [
     ("reviews:create",                  None,            WRITE_EDITORS_ONLY),
     ("reviews:edit",                    "review",        WRITE_EDITORS_ONLY),
     ("reviews:plan_create",             "review",        WRITE_EDITORS_ONLY),
+    ("reviews:recommendation_create",   "review",        WRITE_EDITORS_ONLY),
+    ("reviews:recommendation_edit",     "recommendation", WRITE_EDITORS_ONLY),
+    ("reviews:recommendation_edit",     "police_recommendation", (LOGIN, SAVED, 403, 403, SAVED, 403,   404)),
     ("actionplans:plan_edit",           "multi_plan",    WRITE_EDITORS_ONLY),
     ("actionplans:plan_edit",           "police_plan",   (LOGIN,    SAVED, 403,   403,     SAVED, 403,   404)),
     ("actionplans:plan_edit",           "health_plan",   (LOGIN,    SAVED, 403,   403,     SAVED, 404,   403)),
@@ -184,6 +192,9 @@ def w(world):
     """world plus actions in the statuses that close moves: cancelled ones (on the multi-agency plan, led by the
     police, and on the police's own plan), a verified one (health-led); and password-reset links of a member who forgot theirs,
     and invitation links of a member an administrator invited."""
+    world.police_recommendation = factories.recommendation(
+        world.review, agency=world.police, text="Police should check the history of every adult in the household."
+    )
     world.cancelled_action = factories.action(world.multi_plan, world.police, reference="1.5", status=rules.Status.CANCELLED)
     world.police_cancelled = factories.action(world.police_plan, world.police, reference="P.5", status=rules.Status.CANCELLED)
     world.verified_action = factories.action(world.multi_plan, world.health, reference="1.6", status=rules.Status.VERIFIED)
@@ -234,6 +245,7 @@ def _valid_data(world, url_name, obj):
             "reference": "SCR-2026-99",
             "title": "Child Z",
             "incident_category": Review.IncidentCategory.NEGLECT,
+            "kind": "serious_case",
             "status": Review.Status.COMMISSIONED,
             "commissioned_on": "2026-01-05",
         }
@@ -243,12 +255,23 @@ def _valid_data(world, url_name, obj):
             "reference": review.reference,
             "title": "Child A (renamed)",
             "incident_category": review.incident_category,
+            "kind": "serious_case",
             "status": review.status,
             "summary": "Revised summary.",
             "commissioned_on": review.commissioned_on.isoformat(),
             "finalised_on": review.finalised_on.isoformat(),
             "published_on": review.published_on.isoformat(),
             "loaded_version": factories.loaded_version(review),
+        }
+    if url_name == "reviews:recommendation_create":
+        return {"number": "50", "text": "Agencies should share information.", "agency": "", "response": "awaiting",
+                "responded_on": "", "response_reasons": ""}
+    if url_name == "reviews:recommendation_edit":
+        recommendation = getattr(world, obj)
+        return {
+            "number": recommendation.number, "text": recommendation.text, "agency": recommendation.agency_id or "",
+            "response": "not_accepted", "responded_on": "2026-03-01", "response_reasons": "Covered by the CAF relaunch.",
+            "loaded_version": factories.loaded_version(recommendation),
         }
     if url_name == "reviews:plan_create":
         return {"kind": ActionPlan.Kind.SINGLE_AGENCY, "agency": world.board.pk, "title": "The board's own plan"}
@@ -265,7 +288,7 @@ def _valid_data(world, url_name, obj):
         plan = getattr(world, obj)
         return {
             "reference": "9.9",
-            "recommendation": "Agencies should share information.",
+            "recommendation": world.recommendation.pk,
             "description": "Write a protocol.",
             "lead_agency": plan.agency_id or world.police.pk,
             "target_date": "2030-01-31",
@@ -276,7 +299,7 @@ def _valid_data(world, url_name, obj):
         action = getattr(world, obj)
         return {
             "reference": action.reference,
-            "recommendation": action.recommendation,
+            "recommendation": action.recommendation_id,
             "description": "A revised description.",
             "lead_agency": action.lead_agency_id,
             "responsible_officer": action.responsible_officer_id or "",
@@ -436,8 +459,12 @@ def test_review_figures_count_only_the_actions_the_user_may_see(client, world, r
 
 
 def test_health_user_review_detail_does_not_show_the_police_plan(client, world):
+    hidden = factories.recommendation(world.review, agency=world.police, text="Police should see every child.")
     client.force_login(world.other)
     html = client.get(reverse("reviews:detail", args=[world.review.pk])).content.decode()
+    assert world.recommendation.text in html and hidden.text not in html
+    listed = client.get(reverse("reviews:recommendations")).content.decode()
+    assert world.recommendation.text in listed and hidden.text not in listed
     assert world.health_plan.title in html
     assert world.police_plan.title not in html
     assert reverse("actionplans:plan_detail", args=[world.police_plan.pk]) not in html
@@ -447,7 +474,9 @@ def test_health_user_review_detail_does_not_show_the_police_plan(client, world):
 # The chair reads everything but changes nothing: no edit buttons anywhere. The member sees them.
 WRITE_LINKS = [
     ("reviews:list", None, [("reviews:create", None)]),
-    ("reviews:detail", "review", [("reviews:edit", "review"), ("reviews:plan_create", "review")]),
+    ("reviews:detail", "review", [("reviews:edit", "review"), ("reviews:plan_create", "review"),
+                                  ("reviews:recommendation_create", "review"),
+                                  ("reviews:recommendation_edit", "recommendation")]),
     ("actionplans:plan_detail", "multi_plan", [("actionplans:plan_edit", "multi_plan"), ("actionplans:action_create", "multi_plan")]),
     ("actionplans:plan_detail", "police_plan", [("actionplans:plan_edit", "police_plan"), ("actionplans:action_create", "police_plan")]),
     (

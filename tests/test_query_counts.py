@@ -145,8 +145,9 @@ def test_action_lists_run_a_pinned_number_of_queries(client, world, settings, ro
 
 
 # The review page: the review, its plans (agency joined), all their actions in one prefetch, the user's agency
-# (the navigation) and the review's themes = 5, plus 6 for every request = 11, for both roles.
-REVIEW_DETAIL_QUERIES = {"member": 11, "agency_user": 11}
+# (the navigation), the review's themes and its recommendations (each with its live actions counted) = 6, plus 6
+# for every request = 12, for both roles.
+REVIEW_DETAIL_QUERIES = {"member": 12, "agency_user": 12}
 
 
 @pytest.mark.parametrize("role", ["member", "agency_user"])
@@ -161,6 +162,8 @@ def test_review_detail_runs_a_pinned_number_of_queries(client, world, role):
         actions = [action for plan in response.context["plans"] for action in plan.actions.all()]
         for action in actions:
             assert f'href="{action.get_absolute_url()}">{action.reference}</a>' in html
+        recommendations = response.context["recommendations"]
+        assert recommendations and html.count('id="recommendation-') == len(recommendations)
         return actions
 
     few_queries, response = measure(client, url)

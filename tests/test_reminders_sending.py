@@ -227,7 +227,7 @@ def test_the_e_mail_names_references_dates_and_a_link_but_no_childs_details(peop
         assert "8 days overdue" in body
         assert f"https://scr.example.org/actions/{action.pk}/" in body
         assert "Child Q" not in body and "Northbridge" not in body
-        assert action.recommendation not in body
+        assert action.recommendation.text not in body
     assert "Child Q" not in message.subject
     assert message.subject == "scrsystem reminders for 2 March 2026: 1 overdue"
     assert message.extra_headers["Auto-Submitted"] == "auto-generated"

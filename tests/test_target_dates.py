@@ -385,7 +385,7 @@ def test_the_edit_service_and_form_leave_the_target_date_alone(client, world, ac
 
 def new_action(world, target_date, **extra):
     return {
-        "reference": "8.1", "recommendation": "Share.", "description": "Write a protocol.",
+        "reference": "8.1", "recommendation": world.recommendation.pk, "description": "Write a protocol.",
         "lead_agency": world.police.pk, "responsible_officer": "", "target_date": target_date,
         "success_measure": "Signed.", **extra,
     }

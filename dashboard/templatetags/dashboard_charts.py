@@ -61,7 +61,7 @@ _BRAG_KEY = (
 
 @register.simple_tag
 def figures_row(row, kind):
-    """One line of a review or agency table (dashboard/includes/rows.html): the row's name, each figure a link to
+    """One line of a review, agency or kind-of-review table (dashboard/includes/rows.html): the row's name, each figure a link to
     the actions behind it, and its BRAG bar with the same counts as text. Built in one piece rather than through
     a template per cell: the dashboard shows up to a hundred of these."""
     obj = row.obj
@@ -81,6 +81,8 @@ def _figures_row(kind, pk, label, title, scope, figures, evidence):
     if kind == "review":
         name = format_html('<a href="{}">{}</a> <span class="fw-normal">{}</span>',
                            reverse("dashboard:review", args=[pk]), label, title)
+    elif kind == "kind":
+        name = format_html('<a href="{}?kind={}">{}</a>', reverse("reviews:list"), pk, label)
     else:
         name = format_html('<a href="{}">{}</a>', reverse("dashboard:agency", args=[pk]), label)
     keys = format_html_join(

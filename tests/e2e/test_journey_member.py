@@ -16,6 +16,7 @@ def test_member_creates_a_review_with_a_plan_and_actions_and_finds_one_again(sig
     axe_check(page)
     page.get_by_label("Reference").fill("SCR-2026-09")
     page.get_by_label("Title").fill("Child J")
+    page.get_by_label("Kind of review").select_option(label="Rapid review")
     page.get_by_label("Incident category").select_option(label="Serious neglect")
     page.get_by_label("Status").select_option(label="In progress")
     page.get_by_label("Date commissioned").fill("2026-06-01")
@@ -23,6 +24,18 @@ def test_member_creates_a_review_with_a_plan_and_actions_and_finds_one_again(sig
     page.get_by_role("button", name="Create review").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("SCR-2026-09: Child J")
     expect(page.get_by_role("status").or_(page.get_by_text("Review SCR-2026-09 created"))).to_be_visible()
+    expect(page.get_by_text("Rapid review")).to_be_visible()
+
+    # The review's recommendation, with the board's response, before the actions that answer it.
+    page.get_by_role("link", name="Add the first").click()
+    axe_check(page)
+    expect(page.get_by_label("Number")).to_have_value("1")
+    page.get_by_label("Recommendation").fill("Agencies should recognise neglect earlier.")
+    page.get_by_label("The board's response").select_option(label="Accepted")
+    page.get_by_label("Date of the response").fill("2026-07-01")
+    page.get_by_role("button", name="Add recommendation").click()
+    expect(page.get_by_text("Recommendation 1 added to SCR-2026-09.")).to_be_visible()
+    expect(page.get_by_text("1 recommendation has no live action")).to_be_visible()  # no action answers it yet
 
     page.get_by_role("link", name="Add action plan").click()
     axe_check(page)
@@ -35,7 +48,8 @@ def test_member_creates_a_review_with_a_plan_and_actions_and_finds_one_again(sig
     for reference, what in [("1.1", "Audit supervision of neglect cases"), ("1.2", "Train health visitors on home conditions")]:
         page.get_by_role("link", name="Add action").click()
         page.get_by_label("Reference").fill(reference)
-        page.get_by_label("Recommendation").fill("Agencies should recognise neglect earlier.")
+        page.get_by_label("Recommendation it answers").select_option(
+            label="1. Agencies should recognise neglect earlier.")
         page.get_by_label("What will be done").fill(what)
         lead = page.get_by_label("Lead agency")  # its options read "Health (Northbridge Health NHS Trust)"
         lead.select_option(lead.locator("option", has_text="Northbridge Health NHS Trust").get_attribute("value"))

@@ -12,14 +12,16 @@ from playwright.sync_api import expect
 SCREENS = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 768, "height": 1024}}
 
 #: Pages every signed-in role opens; the objects' pages are found by following links, as a person would.
-COMMON = ["/", "/dashboard/", "/reviews/", "/actions/", "/actions/?evidence=awaiting", "/dashboard/report/",
+COMMON = ["/", "/dashboard/", "/reviews/", "/reviews/?kind=serious_case", "/reviews/recommendations/",
+          "/reviews/recommendations/?gap=yes", "/actions/", "/actions/?evidence=awaiting", "/dashboard/report/",
           "/reminders/preferences/", "/accounts/password/", "/no-such-page/"]
 ROLE_PAGES = {
     "member": ["/reviews/new/"],
     "chair": [],
     "consultant": ["/evidence/queue/"],
     "police": ["/actions/mine/"],
-    "admin": ["/admin/", "/admin/accounts/user/", "/admin/accounts/user/add/", "/admin/actionplans/action/"],
+    "admin": ["/admin/", "/admin/accounts/user/", "/admin/accounts/user/add/", "/admin/actionplans/action/",
+              "/admin/reviews/recommendation/"],
 }
 
 # What makes a page wider than the screen, for the failure message: the outermost elements sticking out on the
@@ -70,7 +72,8 @@ def object_pages(page):
     assert review, "no review to open"
     found.append(review)
     page.goto(review)
-    found += filter(None, [first_link(page, r"/plans/\d+/")])
+    found += filter(None, [first_link(page, pattern) for pattern in (
+        r"/plans/\d+/", r"/reviews/\d+/recommendations/new/", r"/reviews/recommendations/\d+/edit/")])
     # An action with evidence the role may see: waiting for a decision, rejected, or any of its own.
     for actions in ("/actions/?evidence=awaiting", "/actions/?evidence=rejected", "/actions/mine/", "/actions/"):
         page.goto(actions)

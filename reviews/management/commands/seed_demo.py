@@ -22,7 +22,7 @@ from evidence import uploads
 from evidence.documents import simple_pdf
 from evidence.models import Evidence, EvidenceDecision
 from reviews import demo
-from reviews.models import Review, Theme
+from reviews.models import Recommendation, Review, Theme
 
 #: How many days of trend the demo shows from its first load (about six months).
 DEMO_TREND_DAYS = 182
@@ -146,6 +146,7 @@ class Command(BaseCommand):
             "created_by": author,
         })
         review.themes.set([themes[key] for key in data["themes"]])
+        recommendations = self.seed_recommendations(review, data, agencies, author)
         for plan_data in data["plans"]:
             agency = agencies[plan_data["agency"]] if plan_data["agency"] else None
             kind = ActionPlan.Kind.SINGLE_AGENCY if agency else ActionPlan.Kind.MULTI_AGENCY
@@ -155,9 +156,26 @@ class Command(BaseCommand):
                 {"title": plan_data["title"], "description": plan_data["description"], "created_by": author},
             )
             for action_data in plan_data["actions"]:
-                self.seed_action(plan, action_data, agencies, users, themes, author)
+                self.seed_action(plan, action_data, agencies, users, themes, author, recommendations)
 
-    def seed_action(self, plan, data, agencies, users, themes, author):
+    def seed_recommendations(self, review, data, agencies, author):
+        """The review's recommendations, by number; the board responded on the day the review was finalised."""
+        recommendations = {}
+        for number, to, response, text, reasons in data["recommendations"]:
+            answered = response != Recommendation.Response.AWAITING
+            recommendations[number], created = self.upsert(Recommendation, {"review": review, "number": number}, {
+                "text": text,
+                "agency": agencies[to] if to else None,
+                "response": response,
+                "response_reasons": reasons,
+                "responded_on": self.day(data["finalised_days_ago"]) if answered else None,
+                "created_by": author,
+            })
+            if created:
+                record_created(recommendations[number], actor=author)
+        return recommendations
+
+    def seed_action(self, plan, data, agencies, users, themes, author, recommendations):
         """The action as the demo defines it. A new one is taken through its story by the lifecycle, update by
         update (the sign-off waits for its evidence: see sign_off); an existing one keeps its status and log."""
         lookup = {"plan": plan, "reference": data["ref"]}
@@ -171,7 +189,7 @@ class Command(BaseCommand):
             # Dates are relative to today: the original date keeps its distance from the current one.
             dated["original_target_date"] = target - (stored["target_date"] - stored["original_target_date"])
         action, created = self.upsert(Action, lookup, {
-            "recommendation": data["recommendation"],
+            "recommendation": recommendations[data["rec"]],
             "description": data["description"],
             "lead_agency": agencies[data["lead"]],
             "responsible_officer": users[data["officer"]] if data["officer"] else None,
