@@ -182,7 +182,7 @@ class ActionForm(PastDateConfirmation, StaleEditGuard, forms.ModelForm):
         field = self.fields["recommendation"]
         field.required = True
         field.label = "Recommendation it answers"
-        recommendations = review.recommendations.select_related("review").order_by("number")
+        recommendations = review.recommendations.order_by("number")
         if self.plan.is_single_agency:
             recommendations = recommendations.filter(Q(agency__isnull=True) | Q(agency_id=self.plan.agency_id))
         field.queryset = recommendations

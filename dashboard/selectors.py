@@ -528,10 +528,13 @@ def report(user, since):
         learning_rules.with_live_actions(access.visible_recommendations(user)).select_related("agency")
         .order_by("review_id", "number")
     ))
+    of_review = {}
+    for recommendation in recommendations:
+        of_review.setdefault(recommendation.review_id, []).append(recommendation)
     for row in reviews:
         row.overdue = [a for a in overdue if a.plan.review_id == row.obj.pk]
         row.verified_since = [a for a in verified if a.plan.review_id == row.obj.pk]
-        row.recommendations = [r for r in recommendations if r.review_id == row.obj.pk]
+        row.recommendations = of_review.get(row.obj.pk, [])
     by_theme = figures_by(actions, "themes")
     themes = [
         Row(obj=theme, figures=by_theme.get(theme.pk, rules.Figures()), scope={"theme": theme.pk}, name=theme.name)

@@ -159,6 +159,7 @@ def _domain_objects(world):
     return {
         "theme": world.theme,
         "review": world.review,
+        "recommendation": world.recommendation,
         "plan": world.police_plan,
         "action": world.multi_action,
         "evidence item": item,
@@ -271,6 +272,7 @@ def test_adding_in_the_admin_leaves_a_created_record_by_the_admin(admin_client, 
         ("review", "title", "Child Q", "title"),
         ("multi_plan", "title", "The overview report's plan", "title"),
         ("multi_action", "description", "Changed in the admin site.", "what will be done"),
+        ("recommendation", "text", "Agencies should share information at once.", "recommendation"),
     ],
 )
 def test_changing_in_the_admin_leaves_a_change_record_by_the_admin(admin_client, world, name, field, value, label):
