@@ -51,6 +51,8 @@ def test_signing_in_and_a_refused_form_with_the_keyboard_only(browser, base_url,
     expect(page.get_by_label("Title")).to_be_focused()
     page.keyboard.type("Child K")
     page.keyboard.press("Tab")
+    expect(page.get_by_label("Kind of review")).to_be_focused()  # left at its default, a serious case review
+    page.keyboard.press("Tab")
     category = page.get_by_label("Incident category")
     expect(category).to_be_focused()
     page.keyboard.type("Serious neglect")  # a closed list chooses by the letters typed
