@@ -249,6 +249,14 @@ class Recommendation(models.Model):
         return f"{self.number}. {self.text}"
 
     @property
+    def gap(self):
+        """Is it a gap (reviews.rules.is_gap)? Read with reviews.rules.with_live_actions, which counts its live
+        actions in the same query."""
+        from reviews import rules  # reviews.rules reads this module's models
+
+        return rules.is_gap(self.response, self.live_actions)
+
+    @property
     def addressed_to(self):
         return str(self.agency) if self.agency_id else "The partnership"
 

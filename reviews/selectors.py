@@ -47,7 +47,7 @@ def review_plans_with_actions(user, review):
 def review_recommendations(user, review, plans):
     """The recommendations of ``review`` this user may see, in number order, each with ``.listed`` (the actions of
     ``plans``, as review_plans_with_actions loaded them, that answer it), their ``.figures``, and ``.gap``
-    (reviews.rules: over every action, whoever reads). Also the listed actions that answer none. One query."""
+    (Recommendation.gap: over every action, whoever reads). Also the listed actions that answer none. One query."""
     answering = {}
     unanswered = []
     for plan in plans:
@@ -64,13 +64,12 @@ def review_recommendations(user, review, plans):
     for recommendation in recommendations:
         recommendation.listed = answering.get(recommendation.pk, [])
         recommendation.figures = rules.figures_in_python(recommendation.listed)
-        recommendation.gap = learning_rules.is_gap(recommendation.response, recommendation.live_actions)
     return recommendations, unanswered
 
 
 def recommendations_with_figures(user, recommendations):
-    """``recommendations`` (a list, e.g. a page) each with ``.figures`` over the actions this user may see that
-    answer it, and ``.gap``; they must carry ``live_actions`` (reviews.rules.with_live_actions). One query."""
+    """``recommendations`` (a list, e.g. a page, read with reviews.rules.with_live_actions) each with ``.figures``
+    over the actions this user may see that answer it. One query."""
     rows = (
         access.visible_actions(user)
         .filter(recommendation__in=[r.pk for r in recommendations])
@@ -81,5 +80,4 @@ def recommendations_with_figures(user, recommendations):
     by_recommendation = {row.pop("recommendation_id"): rules.Figures(**row) for row in rows}
     for recommendation in recommendations:
         recommendation.figures = by_recommendation.get(recommendation.pk, rules.Figures())
-        recommendation.gap = learning_rules.is_gap(recommendation.response, recommendation.live_actions)
     return recommendations

@@ -77,8 +77,7 @@ def recommendation_list(request):
     listed = recommendation_filter.qs.select_related("review", "agency").order_by("review__reference", "number")
     page, query = paginate(request, listed)
     selectors.recommendations_with_figures(request.user, page.object_list)
-    context = {"filter": recommendation_filter, "page": page, "query": query,
-               "can_change": access.can_change_reviews(request.user)}
+    context = {"filter": recommendation_filter, "page": page, "query": query}
     return render(request, "reviews/recommendation_list.html", context)
 
 
