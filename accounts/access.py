@@ -15,9 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from accounts.models import Role
+from accounts.models import Agency, Role
 from actionplans.models import Action, ActionPlan, TargetDateChange
 from evidence.models import Evidence
+from learning.models import EventFile, LearningEvent
+from learning.rules import partner_q
 from reminders.models import ReminderItem
 from reviews.models import Recommendation, Review
 
@@ -283,3 +285,64 @@ def visible_reminder_items(user):
             Q(evidence__isnull=True) | Q(evidence__in=visible_evidence(user))
         )
     return items
+
+
+# --- The learning cycle's events -----------------------------------------------------------------------------
+# Everyone signed in reads the learning events and every agency's attendance numbers (the dissemination matrix is
+# the partnership's). Members and administrators create, change and move events and add materials; an agency user
+# records their own agency's attendance (and a member any agency's). An attendance register names people: an
+# agency user reads only their own agency's (another agency's does not exist for them), the board's roles all.
+
+
+def can_change_events(user):
+    return _is_editor(user)
+
+
+def require_change_events(user):
+    if not can_change_events(user):
+        raise PermissionDenied("Only sub-committee members can record and change learning events and their materials.")
+
+
+def can_record_attendance(user, agency):
+    """Record or correct ``agency``'s attendance at an event: members (any agency) and that agency's own users."""
+    if _is_editor(user):
+        return True
+    return user.is_active and user.is_agency_user and user.agency_id == agency.pk
+
+
+def get_event(user, pk, need=Need.VIEW):
+    _handles("get_event", need, (Need.VIEW, Need.CHANGE))
+    try:
+        event = LearningEvent.objects.get(pk=pk)
+    except (LearningEvent.DoesNotExist, ValueError):
+        raise Http404("No such learning event.") from None
+    if need is not Need.VIEW:
+        require_change_events(user)
+    return event
+
+
+def get_attendance_target(user, pk, agency_pk):
+    """The event and the agency whose attendance at it this user is recording: 404 for either unknown (or the
+    board itself, which is not counted), 403 unless can_record_attendance."""
+    event = get_event(user, pk)
+    try:
+        agency = Agency.objects.filter(partner_q()).get(pk=agency_pk)
+    except (Agency.DoesNotExist, ValueError):
+        raise Http404("No such agency.") from None
+    if not can_record_attendance(user, agency):
+        raise PermissionDenied("Only the agency's own users and sub-committee members can record its attendance.")
+    return event, agency
+
+
+def visible_event_files(user):
+    files = EventFile.objects.all()
+    if user.is_agency_user:
+        files = files.filter(Q(kind=EventFile.Kind.MATERIAL) | Q(agency_id=user.agency_id))
+    return files
+
+
+def get_event_file(user, pk):
+    try:
+        return visible_event_files(user).select_related("event", "agency").get(pk=pk)
+    except (EventFile.DoesNotExist, ValueError):
+        raise Http404("No such file.") from None

@@ -24,9 +24,9 @@ def _helper(label):
 
 class SeenStatus(forms.Form):
     """Mix into a form that moves an object's status: it carries the status the person saw when the page was
-    drawn, and the lifecycle writes only if the object is still in it (actionplans.lifecycle). For an action, it
-    carries the moment that status was set too (lifecycle.Seen), so that a status changed and changed back since
-    also counts as changed."""
+    drawn, and the lifecycle writes only if the object is still in it (actionplans.lifecycle). For an action or a
+    learning event, it carries the moment that status was set too (lifecycle.Seen), so that a status changed and
+    changed back since also counts as changed."""
 
     OUT_OF_DATE = "This form is out of date: open the page again and retry."
 
@@ -36,7 +36,7 @@ class SeenStatus(forms.Form):
     def __init__(self, *args, seen, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["seen_status"].initial = seen.status
-        if isinstance(seen, Action):
+        if hasattr(seen, "status_changed_at"):  # an action, or a learning event
             self.fields["seen_changed_at"].initial = lifecycle.Seen.moment_of(seen)
         else:
             del self.fields["seen_changed_at"]

@@ -48,8 +48,8 @@ def record_created(obj, *, actor, fields=None):
     return _write(obj, actor, ChangeRecord.Verb.CREATED, {name: [None, value] for name, value in values.items()})
 
 
-#: Models whose status only actionplans.lifecycle changes.
-LIFECYCLE_MODELS = ("actionplans.Action", "evidence.Evidence")
+#: Models whose status only their lifecycle changes (actionplans.lifecycle; a learning event's, learning.services).
+LIFECYCLE_MODELS = ("actionplans.Action", "evidence.Evidence", "learning.LearningEvent")
 
 
 @transaction.atomic
@@ -57,7 +57,7 @@ def save_audited(obj, *, actor, values, m2m=None):
     """Create or change ``obj``: set ``values`` (and many-to-many ``m2m``), check it with full_clean (so the
     model's rules hold whoever calls), save it and record the change, all in one transaction. Returns obj."""
     if "status" in values and obj._meta.label in LIFECYCLE_MODELS:
-        raise ValueError(f"A {obj._meta.verbose_name}'s status changes only through actionplans.lifecycle.")
+        raise ValueError(f"A {obj._meta.verbose_name}'s status changes only through its lifecycle.")
     creating = obj.pk is None
     before = None if creating else snapshot_of(obj)
     for name, value in values.items():

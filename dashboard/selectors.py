@@ -24,6 +24,7 @@ from actionplans.models import Action, ActionPlan
 from actionplans.selectors import with_latest_progress
 from dashboard import versions
 from dashboard.models import Snapshot
+from learning import selectors as learning_selectors
 from reviews import rules as learning_rules
 from reviews.models import Recommendation, Review, Theme
 from reviews.selectors import recommendations_with_figures
@@ -510,6 +511,9 @@ class Report:
     verified_since: int
     kinds: list
     recommendation_gaps: int
+    dissemination: object  #: learning.selectors.Matrix
+    events_held: list  #: the learning events held since the last report
+    events_scheduled: list  #: and those scheduled from today on
 
 
 def report(user, since):
@@ -540,6 +544,7 @@ def report(user, since):
         Row(obj=theme, figures=by_theme.get(theme.pk, rules.Figures()), scope={"theme": theme.pk}, name=theme.name)
         for theme in Theme.objects.order_by("name")
     ]
+    held, scheduled = learning_selectors.report_events(since, rules.today())
     return Report(
         board=board_name(),
         today=rules.today(),
@@ -553,4 +558,7 @@ def report(user, since):
         verified_since=len(verified),
         kinds=kind_rows(by_review, evidence_by_review, [row.obj for row in reviews]),
         recommendation_gaps=sum(r.gap for r in recommendations),
+        dissemination=learning_selectors.dissemination(),
+        events_held=held,
+        events_scheduled=scheduled,
     )

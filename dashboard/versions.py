@@ -1,7 +1,7 @@
 """Data versions: what keys the dashboard's cache, so that a cached figure is never one a fresh computation would
 not give (README, "Dashboard performance").
 
-A topic (FIGURES, EVIDENCE, SNAPSHOTS, NAMES) has a version: a random token in ``DataVersion``, replaced by a fresh one after every
+A topic (FIGURES, EVIDENCE, SNAPSHOTS, NAMES, LEARNING) has a version: a random token in ``DataVersion``, replaced by a fresh one after every
 committed transaction that wrote to one of the topic's tables. Nothing has to remember to bump it: every statement
 Django sends goes through ``watch`` (a database execute wrapper installed on each connection), and an INSERT,
 UPDATE or DELETE on a watched table schedules the bump for when its transaction commits. So QuerySet.update(),
@@ -32,25 +32,31 @@ FIGURES = "figures"
 EVIDENCE = "evidence"
 SNAPSHOTS = "snapshots"
 NAMES = "names"
+LEARNING = "learning"
 
 #: The tables each topic is computed from. The figures depend on actions (status, dates, lead agency, plan), plans
 #: (review, kind and agency: who may see them), reviews and agencies (the rows' names), and recommendations (their
 #: responses and gaps); evidence awaiting audit on
 #: the evidence too, a topic of its own so that an upload leaves the figures of the actions in the cache (what is
 #: computed from both is kept under both versions). The names are what the action list's drop-downs offer
-#: (reviews, agencies, agency users, themes): a write to an action leaves them in the cache.
+#: (reviews, agencies, agency users, themes): a write to an action leaves them in the cache. The dissemination matrix
+#: (learning.selectors) is computed from the learning events, their themes and attendance, the themes and agencies.
 TABLES = {
     "actionplans_action": (FIGURES,),
     "actionplans_actionplan": (FIGURES,),
     "reviews_review": (FIGURES, NAMES),
     "reviews_recommendation": (FIGURES,),
-    "accounts_agency": (FIGURES, NAMES),
+    "accounts_agency": (FIGURES, NAMES, LEARNING),
     "accounts_user": (NAMES,),
-    "reviews_theme": (NAMES,),
+    "reviews_theme": (NAMES, LEARNING),
+    "learning_learningevent": (LEARNING,),
+    "learning_learningevent_themes": (LEARNING,),
+    "learning_attendance": (LEARNING,),
     "evidence_evidence": (EVIDENCE,),
     "dashboard_snapshot": (SNAPSHOTS,),
 }
-_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+# "INSERT OR IGNORE INTO": SQLite's form of a many-to-many add() and of bulk_create(ignore_conflicts=True).
+_WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 _TABLE = "dashboard_dataversion"
 logger = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ from actionplans import rules
 from actionplans.filters import listed_actions
 from actionplans.views import mine_of
 from dashboard import exports, report, selectors, services, versions
+from learning import selectors as learning_selectors
 from scrsystem.http import page_number
 
 
@@ -25,7 +26,7 @@ def index(request):
 
     key = ("overview", access.scope_of(request.user), rules.today(), sort, page)
     context = {"overview": versions.cached((versions.FIGURES, versions.EVIDENCE, versions.SNAPSHOTS), key, overview),
-               "today": rules.today()}
+               "matrix": learning_selectors.dissemination(), "today": rules.today()}
     return render(request, "dashboard/index.html", context)
 
 

@@ -16,6 +16,22 @@ def _helper(label, css="btn btn-primary"):
     return helper
 
 
+def checked_files(files, refused=(), max_files=10):
+    """Each of ``files`` through the upload gate (evidence.uploads.check_upload): their CheckedUploads, or one
+    ValidationError naming every file refused (and ``refused``, those stopped for their size while uploading)."""
+    if len(files) > max_files:
+        raise forms.ValidationError(f"At most {max_files} files at once, please.")
+    errors, checked = list(refused), []
+    for upload in files:
+        try:
+            checked.append(uploads.check_upload(upload))
+        except uploads.UploadRefused as refusal:
+            errors.append(refusal)
+    if errors:
+        raise forms.ValidationError(errors)
+    return checked
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -77,18 +93,7 @@ class EvidenceForm(forms.Form):
         return day
 
     def clean_files(self):
-        files = self.cleaned_data["files"]
-        if len(files) > self.max_files:
-            raise forms.ValidationError(f"At most {self.max_files} files at once, please.")
-        errors, checked = list(self.refused), []
-        for upload in files:
-            try:
-                checked.append(uploads.check_upload(upload))
-            except uploads.UploadRefused as refusal:
-                errors.append(refusal)
-        if errors:
-            raise forms.ValidationError(errors)
-        return checked
+        return checked_files(self.cleaned_data["files"], self.refused, self.max_files)
 
     def clean(self):
         cleaned = super().clean()

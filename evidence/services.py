@@ -41,14 +41,14 @@ def _create(*, action, agency_id, actor, description, represents_on, note, check
     return evidence
 
 
-def _store_then(write, uploads):
-    """Store each CheckedUpload, then call ``write(names)``, all in one transaction; if anything fails, the
-    stored files are removed again."""
+def store_then(write, uploads, folder="evidence"):
+    """Store each CheckedUpload (in ``folder``), then call ``write(names)``, all in one transaction; if anything
+    fails, the stored files are removed again. Every write that keeps an uploaded file goes through here."""
     stored = []
     try:
         with transaction.atomic():
             for checked in uploads:
-                stored.append(storage.save(checked))
+                stored.append(storage.save(checked, folder))
             return write(stored)
     except BaseException:
         for name in stored:
@@ -85,7 +85,7 @@ def evidence_submit(*, action, actor, description, represents_on, uploads=(), no
             _create(**common, checked=checked, stored_name=name) for checked, name in zip(uploads, names, strict=True)
         ]
 
-    return _store_then(write, uploads)
+    return store_then(write, uploads)
 
 
 def evidence_supersede(*, old, actor, description, represents_on, upload=None, note="", seen_status=None):
@@ -111,7 +111,7 @@ def evidence_supersede(*, old, actor, description, represents_on, upload=None, n
             supersedes=old,
         )
 
-    return _store_then(write, uploads)
+    return store_then(write, uploads)
 
 
 @transaction.atomic(savepoint=False)

@@ -27,14 +27,15 @@ def evidence_storage():
     return storages["evidence"]
 
 
-def generated_name(extension):
-    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+def generated_name(extension, folder="evidence"):
+    return f"{folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
 
 
-def save(checked):
-    """Store a CheckedUpload under a generated name; return that name."""
+def save(checked, folder="evidence"):
+    """Store a CheckedUpload under a generated name in ``folder`` (evidence items in "evidence", learning events'
+    registers and materials in "learning"); return that name."""
     checked.file.seek(0)
-    return evidence_storage().save(generated_name(checked.extension), checked.file)
+    return evidence_storage().save(generated_name(checked.extension, folder), checked.file)
 
 
 def delete_quietly(name):

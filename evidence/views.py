@@ -6,7 +6,7 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -21,7 +21,7 @@ from audit.services import history_of
 from evidence import selectors, services, storage, uploads
 from evidence.filters import AuditQueueFilter
 from evidence.forms import DecisionForm, EvidenceForm, NewVersionForm
-from scrsystem.http import paginate, posted, refused_status
+from scrsystem.http import attachment, paginate, posted, refused_status
 
 logger = logging.getLogger(__name__)
 
@@ -135,15 +135,11 @@ def evidence_download(request, pk):
         content = storage.open_verified(evidence.stored_name, evidence.sha256)
     except storage.FileChanged as problem:
         logger.error("Download of evidence #%s by %s refused: %s", evidence.pk, request.user, problem)
-        return render(request, "evidence/file_changed.html", {"evidence": evidence}, status=409)
+        context = {"what": f"evidence #{evidence.pk}", "back": evidence.get_absolute_url(),
+                   "back_label": "the evidence item"}
+        return render(request, "evidence/file_changed.html", context, status=409)
     services.evidence_record_download(evidence=evidence, user=request.user, ip_address=security.client_ip(request))
-    response = FileResponse(
-        content, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment(content, evidence.original_name, evidence.content_type)
 
 
 @require_POST

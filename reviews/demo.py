@@ -1400,3 +1400,86 @@ EVIDENCE = [
         "decision": ("accepted", 205, "93% against a measure of 90%."),
     },
 ]
+
+#: The learning events that carried the themes to practitioners (the paper's "two workshops for supervisors and
+#: managers held, two more scheduled", and the briefings and e-learning beside them). ``day`` is the offset from
+#: today (negative: in the past); ``status`` is reached through learning.services; ``attendance`` is
+#: ``{agency: (people, note)}``, recorded by the agency's first user. The agencies left out of a held event's
+#: attendance have not recorded it yet: with the themes no event has reached, they are the matrix's gaps.
+#: ``register`` names the agency whose sign-in sheet is kept, ``materials`` the event's handout.
+LEARNING_EVENTS = [
+    {
+        "title": "Hidden men: assessing fathers and male partners",
+        "kind": "workshop", "audience": "supervisors_managers", "day": -120,
+        "facilitator": "Anita Rowe, the board's training officer",
+        "themes": ["male", "household"],
+        "description": "Case studies from the reviews of Child A and Child C: finding out who the men in a child's "
+                       "life are, and assessing them as well as the mother.",
+        "status": "held",
+        "attendance": {"Police": (4, ""), "Health": (6, ""), "Social care": (9, "Two teams sent their deputies."),
+                       "Education": (3, ""), "Probation": (2, ""), "Housing": (0, "No manager was free that day.")},
+        "register": "Police",
+        "materials": "Workshop slides and the case study handout",
+    },
+    {
+        "title": "Who lives here? Household composition and new partners",
+        "kind": "workshop", "audience": "supervisors_managers", "day": -60,
+        "facilitator": "Anita Rowe, the board's training officer",
+        "themes": ["household", "history"],
+        "description": "Keeping a household's composition up to date, and asking about a new partner's history.",
+        "status": "held",
+        "attendance": {"Police": (3, ""), "Health": (5, ""), "Social care": (7, ""), "Education": (0, ""),
+                       "Probation": (2, ""), "Voluntary": (1, "")},
+    },
+    {
+        "title": "Lessons from the serious case reviews: practitioner briefing",
+        "kind": "briefing", "audience": "all_practitioners", "day": -90,
+        "facilitator": "Independent chair and the Serious Cases Sub-Committee",
+        "themes": ["household", "male", "history", "policies"],
+        "description": "A one-hour briefing on the four themes, repeated in each locality.",
+        "status": "held",
+        "attendance": {"Police": (22, ""), "Health": (31, ""), "Social care": (40, ""), "Education": (18, ""),
+                       "Probation": (6, "")},
+    },
+    {
+        "title": "Knowing which procedures apply (e-learning)",
+        "kind": "e_learning", "audience": "all_practitioners", "day": -30,
+        "facilitator": "Board business unit",
+        "themes": ["policies"],
+        "description": "A 40-minute module on recognising which procedures apply where concerns overlap.",
+        "status": "held",
+        "attendance": {"Health": (45, "Completions in the month since it opened."), "Education": (60, ""),
+                       "Social care": (25, "")},
+    },
+    {
+        "title": "Multi-agency pre-birth assessment: when to start, who leads",
+        "kind": "workshop", "audience": "supervisors_managers", "day": 21,
+        "facilitator": "Designated Nurse and Social Care Service Manager",
+        "themes": ["prebirth", "policies"],
+        "description": "", "status": "scheduled", "attendance": {},
+    },
+    {
+        "title": "Parental drug and alcohol misuse and parenting capacity",
+        "kind": "workshop", "audience": "supervisors_managers", "day": 45,
+        "facilitator": "Northbridge Drug and Alcohol Action Team",
+        "themes": ["substance", "history"],
+        "description": "", "status": "scheduled", "attendance": {},
+    },
+    {
+        "title": "Annual safeguarding conference",
+        "kind": "conference", "audience": "all_practitioners", "day": -14,
+        "facilitator": "Northbridge Safeguarding Children Board",
+        "themes": ["substance", "prebirth"],
+        "description": "", "status": "cancelled",
+        "cancellation_reason": "The venue withdrew its booking; the conference moves to the spring.",
+        "attendance": {},
+    },
+    {
+        "title": "Information sharing between agencies: locality briefing",
+        "kind": "briefing", "audience": "all_practitioners", "day": -3,
+        "facilitator": "Board business unit",
+        "themes": ["policies"],
+        "description": "Held on its day; not yet marked as held, so its attendance cannot be recorded yet.",
+        "status": "scheduled", "attendance": {},
+    },
+]

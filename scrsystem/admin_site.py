@@ -9,7 +9,7 @@ from django.contrib import admin
 
 #: The project's apps, in the order an administrator meets them in the domain (DOMAIN.md). A project app not
 #: named here follows them, alphabetically; an app from Django or another package is technical.
-DOMAIN_ORDER = ["reviews", "actionplans", "evidence", "reminders", "accounts", "audit", "dashboard"]
+DOMAIN_ORDER = ["reviews", "actionplans", "evidence", "learning", "reminders", "accounts", "audit", "dashboard"]
 
 
 def is_technical(app_label):

@@ -2,6 +2,7 @@ import re
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.http import FileResponse
 
 
 def posted(request):
@@ -56,3 +57,13 @@ def refused_status(form):
     """The status of a page sent back with a refused form: 409 when someone else changed the object first (a
     lifecycle Conflict, code "conflict"), 400 for a form filled in wrong."""
     return 409 if any(e.code == "conflict" for e in form.non_field_errors().as_data()) else 400
+
+
+def attachment(content, filename, content_type):
+    """A stored file (an evidence item's, a learning event's) sent as a download, never shown in the browser: no
+    sniffing, no caching, and sandboxed should a browser open it anyway."""
+    response = FileResponse(content, as_attachment=True, filename=filename, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "evidence",
     "reminders",
     "dashboard",
+    "learning",
 ]
 
 # SERVER_TIMING=true adds a Server-Timing header (CPU and wall time of the request in Django) to every answer, for

@@ -11,6 +11,7 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("reminders/", include("reminders.urls")),
+    path("learning/", include("learning.urls")),
     path("", include("evidence.urls")),
     path("", include("actionplans.urls")),
     path("admin/", admin.site.urls),

@@ -26,6 +26,7 @@ from django.urls import reverse
 from accounts.models import User
 from actionplans.models import Action, ActionPlan, ProgressUpdate, TargetDateChange
 from evidence.models import Evidence, EvidenceDecision, EvidenceDownload
+from learning.models import Attendance, EventFile, LearningEvent
 from reminders.models import ReminderPreference
 from reviews.models import Recommendation, Review, Theme
 from tests import factories
@@ -100,6 +101,10 @@ def db_state():
             EvidenceDecision,
             EvidenceDownload,
             ReminderPreference,
+            LearningEvent,
+            LearningEvent.themes.through,
+            Attendance,
+            EventFile,
         )
     } | {"ChangeRecord": factories.change_records()}
 

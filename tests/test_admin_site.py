@@ -5,13 +5,17 @@ import datetime
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import Agency
 from actionplans.models import Action, ActionPlan, ProgressUpdate
-from actionplans.rules import Status
+from actionplans.rules import Status, today
 from audit.models import ChangeRecord
+from evidence import uploads
+from learning import services as learning_services
+from learning.models import EventFile, LearningEvent
 from reviews.models import Review, Theme
 from tests import evidence_samples as samples
 from tests import factories
@@ -50,9 +54,10 @@ def change_form_data(response, **overrides):
         management = inline.formset.management_form
         for name in management.fields:
             data[management.add_prefix(name)] = _as_posted(management[name].value())
+        fk = inline.formset.fk
         for index, inline_form in enumerate(inline.formset.forms):
             data[f"{inline.formset.prefix}-{index}-id"] = str(inline_form.instance.pk)
-            data[f"{inline.formset.prefix}-{index}-action"] = str(inline_form.instance.action_id)
+            data[f"{inline.formset.prefix}-{index}-{fk.name}"] = str(getattr(inline_form.instance, fk.attname))
     data.update({name: _as_posted(value) for name, value in overrides.items()})
     return data
 
@@ -151,12 +156,71 @@ def test_an_action_added_in_the_admin_starts_not_started_whatever_is_posted(admi
     assert action.status == Status.NOT_STARTED
 
 
+def held_event(world):
+    """A learning event held ten days ago on the world's theme, with the police's attendance and register."""
+    event = learning_services.event_create(
+        actor=world.member, title="Hidden men: working with fathers", kind=LearningEvent.Kind.WORKSHOP,
+        audience=LearningEvent.Audience.ALL, held_on=today() - datetime.timedelta(days=10),
+        facilitator="The board's training officer", description="", themes=[world.theme],
+    )
+    event = learning_services.move_event("hold", event=event, actor=world.member, seen=LearningEvent.Status.SCHEDULED)
+    learning_services.attendance_record(
+        event=event, agency=world.police, actor=world.agency_user, attended=9,
+        register=uploads.check_upload(ContentFile(samples.pdf(), name="register.pdf")),
+    )
+    return event
+
+
+def test_the_learning_event_change_form_has_no_status_field_and_links_to_the_event_page(admin_client, world):
+    event = held_event(world)
+    response = admin_client.get(admin_url(event, "change", event.pk))
+    form = response.context["adminform"].form
+    assert "status" not in form.fields and "cancellation_reason" not in form.fields
+    html = response.content.decode()
+    assert 'name="status"' not in html
+    assert "Held — " in html and "change it on its page" in html
+    assert f'href="{event.get_absolute_url()}"' in html
+    assert "Test Police" in html  # its attendance, read in the inline
+
+
+def test_posting_a_status_to_the_admin_changes_no_learning_event_status(admin_client, world):
+    event = held_event(world)
+    url = admin_url(event, "change", event.pk)
+    newest = _newest()
+    data = change_form_data(admin_client.get(url), title="Hidden men (renamed)")
+    data.update({"status": LearningEvent.Status.CANCELLED, "cancellation_reason": "Set in the admin site."})
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event.refresh_from_db()
+    assert event.title == "Hidden men (renamed)"  # the save went through...
+    assert event.status == LearningEvent.Status.HELD  # ...without the status
+    assert event.cancellation_reason == ""
+    record = records_of(event).filter(id__gt=newest).get()
+    assert (record.verb, record.actor) == (ChangeRecord.Verb.CHANGED, world.admin)
+    assert record.changes["title"] == ["Hidden men: working with fathers", "Hidden men (renamed)"]
+    assert "status" not in record.changes
+    assert event.attendance.get().attended == 9  # the read-only attendance is left as it was
+
+
+def test_event_files_are_only_read_in_the_admin(admin_client, world):
+    kept = EventFile.objects.get(event=held_event(world))
+    assert admin_client.get(admin_url(EventFile, "add")).status_code == 403
+    change = admin_url(kept, "change", kept.pk)
+    assert admin_client.get(change).status_code == 200
+    assert admin_client.post(change, {"description": "Renamed", "kind": "material"}).status_code == 403
+    kept.refresh_from_db()
+    assert (kept.description, kept.kind) == ("Police's register", EventFile.Kind.REGISTER)
+
+
 # --- Nothing of the domain is deleted ------------------------------------------------------------------------
 
 
 def _domain_objects(world):
     item = samples.submit_note(world.multi_action, world.agency_user)
+    event = held_event(world)
     return {
+        "learning event": event,
+        "event file": EventFile.objects.get(event=event),
         "theme": world.theme,
         "review": world.review,
         "recommendation": world.recommendation,

@@ -25,13 +25,16 @@ from actionplans.rules import Status
 from dashboard import selectors, services, versions
 from dashboard.templatetags.dashboard_charts import figures_row
 from evidence.models import Evidence
+from learning import selectors as learning_selectors
+from learning import services as learning_services
+from learning.models import Attendance, LearningEvent
 from reviews import rules as learning_rules
 from reviews.models import Recommendation, Theme
 from tests import evidence_samples as samples
 from tests import factories
 from tests.test_races import concurrent_db  # noqa: F401 - the fixture: PostgreSQL, real connections
 
-FIGURES, EVIDENCE = versions.FIGURES, versions.EVIDENCE
+FIGURES, EVIDENCE, LEARNING = versions.FIGURES, versions.EVIDENCE, versions.LEARNING
 
 
 @pytest.fixture
@@ -289,9 +292,10 @@ def test_the_trend_shows_a_snapshot_written_after_it_was_cached(committed, clien
 
 
 #: A cached view of the dashboard: the six queries every request pays (session, user, devices, second-factor rule,
-#: and the transaction of ATOMIC_REQUESTS) and the one read of the versions (figures, evidence, snapshots). Nothing
-#: else.
-CACHED_DASHBOARD_QUERIES = 6 + 1
+#: and the transaction of ATOMIC_REQUESTS), the one read of the versions (figures, evidence, snapshots), and the
+#: one read of the learning version that keys the dissemination matrix the dashboard shows (learning.selectors
+#: .dissemination, a cached entry of its own). Nothing else.
+CACHED_DASHBOARD_QUERIES = 6 + 1 + 1
 
 
 def test_a_cached_dashboard_runs_a_fixed_number_of_queries_at_two_sizes(committed, client):
@@ -487,3 +491,103 @@ def test_after_a_write_the_dashboards_recommendation_figures_are_fresh_counts(co
     RECOMMENDATION_CHANGES[change](committed)
     assert _gaps_fresh() != before  # the write changes a figure, so equal is not two stale values
     assert _gaps_shown(client) == _gaps_fresh()
+
+
+# --- The dissemination matrix (learning.selectors.dissemination, kept under the learning version) ------------------
+
+
+@pytest.fixture
+def learning(committed):
+    """The committed world with learning events: one held ten days ago on the world's theme, which the police
+    attended (5 people), one scheduled for yesterday (not marked as held yet), and a second theme no event carries."""
+    w = committed
+    w.second_theme = factories.theme(name="Information sharing")
+
+    def event(title, days):
+        return learning_services.event_create(
+            actor=w.member, title=title, kind=LearningEvent.Kind.WORKSHOP, audience=LearningEvent.Audience.ALL,
+            held_on=rules.today() + datetime.timedelta(days=days), facilitator="The training officer",
+            description="", themes=[w.theme],
+        )
+
+    w.held_event = learning_services.move_event("hold", event=event("Hidden men", -10), actor=w.member,
+                                                seen=LearningEvent.Status.SCHEDULED)
+    w.attendance = learning_services.attendance_record(event=w.held_event, agency=w.police, actor=w.agency_user,
+                                                       attended=5)
+    w.due_event = event("Briefing on the household's adults", -1)
+    return w
+
+
+#: Each committed write to the matrix's tables: the events, their themes, the attendance (each table alone, by
+#: QuerySet.update(), a related manager or raw SQL, and through learning.services), the themes and the agencies.
+LEARNING_CHANGES = {
+    "an event's date (learning_learningevent)": lambda w: LearningEvent.objects.filter(pk=w.held_event.pk).update(
+        held_on=rules.today() - datetime.timedelta(days=3)),
+    "an event marked as held (learning.services)": lambda w: learning_services.move_event(
+        "hold", event=w.due_event, actor=w.member, seen=LearningEvent.Status.SCHEDULED),
+    "a theme added to an event (learning_learningevent_themes)": lambda w: w.held_event.themes.add(w.second_theme),
+    "an event's themes changed (learning.services)": lambda w: learning_services.event_update(
+        event=LearningEvent.objects.get(pk=w.held_event.pk), actor=w.member, themes=[w.theme, w.second_theme]),
+    "a theme taken off an event, in raw SQL": lambda w: connection.cursor().execute(
+        "DELETE FROM learning_learningevent_themes WHERE learningevent_id = %s", [w.held_event.pk]),
+    "attendance corrected to none (learning_attendance)": lambda w: Attendance.objects.filter(
+        pk=w.attendance.pk).update(attended=0),
+    "attendance recorded (learning.services)": lambda w: learning_services.attendance_record(
+        event=w.held_event, agency=w.health, actor=w.other, attended=7),
+    "a theme retired": lambda w: Theme.objects.filter(pk=w.second_theme.pk).update(retired_at=timezone.now()),
+    "a new partner agency": lambda w: factories.agency(name="New Partner Trust", short_name="NPT"),
+}
+#: The writes above to a table the figures are computed from as well (an agency names a row of the dashboard).
+FIGURES_TOO = {"a new partner agency"}
+def _learning_reads(queries):
+    return [q["sql"] for q in queries.captured_queries if 'FROM "learning_' in q["sql"]]
+
+
+@pytest.mark.parametrize("change", list(LEARNING_CHANGES))
+def test_every_committed_write_to_the_matrix_tables_gives_a_new_learning_version(learning, change):
+    before = versions.current(LEARNING)
+    figures = versions.current(FIGURES, EVIDENCE)
+    assert before is not None
+    LEARNING_CHANGES[change](learning)
+    assert versions.current(LEARNING) not in (None, before)
+    if change not in FIGURES_TOO:
+        assert versions.current(FIGURES, EVIDENCE) == figures  # the figures stay in the cache
+
+
+def test_writes_to_the_actions_leave_the_matrix_in_the_cache(learning, client):
+    client.force_login(learning.chair)
+    client.get(reverse("learning:dissemination"))
+    before = versions.current(LEARNING)
+    _verify(learning)
+    _move_plan(learning)
+    assert versions.current(LEARNING) == before
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("learning:dissemination"))
+    assert _learning_reads(queries) == []
+
+
+MATRIX_PAGES = {"dashboard": "dashboard:index", "dissemination page": "learning:dissemination"}
+
+
+@pytest.mark.parametrize("change", list(LEARNING_CHANGES))
+@pytest.mark.parametrize("page", list(MATRIX_PAGES))
+def test_after_a_write_the_matrix_shown_is_what_a_fresh_computation_gives(learning, client, request, page, change):
+    client.force_login(learning.chair)
+    url = reverse(MATRIX_PAGES[page])
+
+    def shown():
+        response = client.get(url)
+        html = response.content.decode()
+        fresh = learning_selectors._compute_matrix()
+        assert render_to_string("learning/includes/matrix.html", {"matrix": fresh}).strip() in html
+        return response.context["matrix"], fresh
+
+    matrix, fresh = shown()
+    assert matrix == fresh
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url).context["matrix"]
+    assert again == matrix and _learning_reads(queries) == []  # served from the cache
+    LEARNING_CHANGES[change](learning)
+    after, fresh_after = shown()
+    assert fresh_after != fresh  # the write changes the matrix, so equal is not two stale values
+    assert after == fresh_after

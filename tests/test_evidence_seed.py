@@ -9,6 +9,7 @@ from actionplans.models import Action
 from actionplans.rules import Status
 from evidence import storage
 from evidence.models import Evidence, EvidenceDecision
+from learning.models import EventFile
 
 
 @pytest.fixture
@@ -48,4 +49,6 @@ def test_seeding_again_adds_no_evidence_and_no_files(seeded, settings):
     assert "0 objects created, 0 brought back" in out.getvalue()
     assert list(Evidence.objects.order_by("pk").values()) == before
     assert sorted(p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()) == files
-    assert len(files) == Evidence.objects.exclude(stored_name="").count()
+    # Every stored file is an evidence item's or a learning event's (a register or materials), once each.
+    assert len(files) == Evidence.objects.exclude(stored_name="").count() + EventFile.objects.count()
+    assert EventFile.objects.count() == 2

@@ -316,7 +316,7 @@ def test_the_admin_index_shows_the_domain_first_and_the_technical_apps_under_the
     html = response.content.decode()
     domain = [app["app_label"] for app in response.context["app_list"]]
     technical = [app["app_label"] for app in response.context["technical_app_list"]]
-    assert domain[:6] == ["reviews", "actionplans", "evidence", "reminders", "accounts", "audit"]
+    assert domain[:7] == ["reviews", "actionplans", "evidence", "learning", "reminders", "accounts", "audit"]
     assert {"axes", "otp_totp", "auth"} <= set(technical)
     assert not {"axes", "otp_totp", "auth"} & set(domain)
     assert not set(domain) & set(technical)

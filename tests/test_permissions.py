@@ -9,6 +9,7 @@ import datetime
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -17,7 +18,11 @@ from accounts.invitations import invitation_tokens
 from accounts.models import Role
 from actionplans import bulk, dates, rules
 from actionplans.models import Action, ActionPlan, ProgressUpdate
+from evidence import uploads
+from learning import services as learning_services
+from learning.models import Attendance, EventFile, LearningEvent
 from reviews.models import Review
+from tests import evidence_samples as samples
 from tests import factories, matrix
 from tests.matrix import (
     ALL_200,
@@ -123,6 +128,39 @@ GET_MATRIX = [
     ("actionplans:date_change_decide",  "decided_date_change", NOBODY_NOW),  # nothing left to decide
     ("actionplans:date_change_withdraw", "date_request", POST_ONLY),
     # Signing off and withdrawing a sign-off: tests/test_evidence_access.py, where the evidence they need is.
+    # The learning cycle: everyone signed in reads the themes, the events and the dissemination matrix; members
+    # write the events and their materials; an agency user records only its own agency's attendance.
+    ("learning:themes",                 None,            ALL_200),
+    ("learning:theme",                  "theme",         ALL_200),
+    ("learning:dissemination",          None,            ALL_200),
+    ("learning:events",                 None,            ALL_200),
+    ("learning:event_create",           None,            EDITORS_ONLY),
+    ("learning:event",                  "held_event",    ALL_200),
+    ("learning:event",                  "future_event",  ALL_200),
+    ("learning:event",                  "cancelled_event", ALL_200),
+    ("learning:event_edit",             "held_event",    EDITORS_ONLY),
+    ("learning:materials_add",          "held_event",    EDITORS_ONLY),
+    # Attendance at a held event: members any agency's, an agency user its own (another agency's is refused).
+    ("learning:attendance",             "police_attendance", (LOGIN, 200, 403,   403,     200,   200,   403)),
+    ("learning:attendance",             "health_attendance", (LOGIN, 200, 403,   403,     200,   403,   200)),
+    # The board itself is no partner: nobody's attendance is counted for it.
+    ("learning:attendance",             "board_attendance", (LOGIN, 404,  404,   404,     404,   404,   404)),
+    # ... and no attendance at an event not held (yet), not even the agency's own.
+    ("learning:attendance",             "scheduled_police_attendance", NOBODY_NOW),
+    ("learning:attendance",             "cancelled_police_attendance", NOBODY_NOW),
+    # Moves: held from its day on, cancelled while scheduled, scheduled again once cancelled; nothing else.
+    ("learning:event_move",             "hold_due",      EDITORS_ONLY),
+    ("learning:event_move",             "hold_future",   NOBODY_NOW),  # dated in the future: not held yet
+    ("learning:event_move",             "hold_held",     NOBODY_NOW),
+    ("learning:event_move",             "cancel_future", EDITORS_ONLY),
+    ("learning:event_move",             "cancel_held",   NOBODY_NOW),
+    ("learning:event_move",             "reinstate_cancelled", EDITORS_ONLY),
+    ("learning:event_move",             "reinstate_future", NOBODY_NOW),
+    ("learning:event_move",             "unknown_move",  (LOGIN,    404,   404,   404,     404,   404,   404)),
+    # Files: materials are everyone's; a register names people, so another agency's does not exist for its users.
+    ("learning:file",                   "material",      ALL_200),
+    ("learning:file",                   "police_register", (LOGIN,  200,   200,   200,     200,   200,   404)),
+    ("learning:file",                   "health_register", (LOGIN,  200,   200,   200,     200,   404,   200)),
 ]
 
 POST_MATRIX = [
@@ -180,6 +218,25 @@ POST_MATRIX = [
     # Withdrawn only by the agency that asked (the police), not by members: they refuse it.
     ("actionplans:date_change_withdraw", "date_request", (LOGIN,    403,   403,   403,     403,   SAVED, 403)),
     ("actionplans:date_change_withdraw", "police_date_request", (LOGIN, 403, 403, 403,     403,   SAVED, 404)),
+    ("learning:event_create",           None,            WRITE_EDITORS_ONLY),
+    ("learning:event_edit",             "held_event",    WRITE_EDITORS_ONLY),
+    ("learning:materials_add",          "held_event",    WRITE_EDITORS_ONLY),
+    ("learning:attendance",             "police_attendance", (LOGIN, SAVED, 403, 403,     SAVED, SAVED, 403)),
+    ("learning:attendance",             "health_attendance", (LOGIN, SAVED, 403, 403,     SAVED, 403,   SAVED)),
+    ("learning:attendance",             "board_attendance", (LOGIN, 404,  404,   404,     404,   404,   404)),
+    ("learning:attendance",             "scheduled_police_attendance", NOBODY_NOW),
+    ("learning:attendance",             "cancelled_police_attendance", NOBODY_NOW),
+    ("learning:event_move",             "hold_due",      WRITE_EDITORS_ONLY),
+    ("learning:event_move",             "cancel_future", WRITE_EDITORS_ONLY),
+    ("learning:event_move",             "reinstate_cancelled", WRITE_EDITORS_ONLY),
+    # A posted move the event's status (or date) does not allow is refused, as an action's is.
+    ("learning:event_move",             "hold_future",   NOBODY_NOW),
+    ("learning:event_move",             "hold_held",     NOBODY_NOW),
+    ("learning:event_move",             "cancel_held",   NOBODY_NOW),
+    ("learning:event_move",             "reinstate_future", NOBODY_NOW),
+    ("learning:event_move",             "unknown_move",  (LOGIN,    404,   404,   404,     404,   404,   404)),
+    # Files are only downloaded.
+    ("learning:file",                   "police_register", (LOGIN,  405,   405,   405,     405,   405,   405)),
 ]
 # fmt: on
 
@@ -223,11 +280,96 @@ def w(world):
     invited_uid = urlsafe_base64_encode(force_bytes(invited.pk))
     world.invitation_link = (invited_uid, invitation_tokens.make_token(invited))
     world.spoiled_invitation_link = (invited_uid, "spoiled-token")
+    _add_learning_events(world)
     return world
+
+
+def checked_pdf(name):
+    """A small PDF through the upload gate, as the pages pass it to learning.services."""
+    return uploads.check_upload(ContentFile(samples.pdf(), name=name))
+
+
+def _add_learning_events(world):
+    """Learning events in each status: one held ten days ago on the world's theme, with the police's attendance
+    and register (recorded by a police user), the health trust's (none attended; its register recorded by a member)
+    and materials; one scheduled for yesterday (it may be marked as held), one for next month (it may not yet), and
+    one cancelled. Each case of the matrices is a tuple of URL arguments."""
+    today = rules.today()
+    details = {"kind": LearningEvent.Kind.WORKSHOP, "audience": LearningEvent.Audience.ALL,
+               "facilitator": "The board's training officer", "description": "", "themes": [world.theme]}
+    Status = LearningEvent.Status
+
+    def event(title, days):
+        return learning_services.event_create(
+            actor=world.member, title=title, held_on=today + datetime.timedelta(days=days), **details
+        )
+
+    held = event("Hidden men: working with fathers", -10)
+    world.held_event = learning_services.move_event("hold", event=held, actor=world.member, seen=Status.SCHEDULED)
+    learning_services.attendance_record(event=held, agency=world.police, actor=world.agency_user, attended=12,
+                                        register=checked_pdf("police-register.pdf"))
+    learning_services.attendance_record(event=held, agency=world.health, actor=world.member, attended=0,
+                                        note="Winter pressures.", register=checked_pdf("health-register.pdf"))
+    world.police_register = EventFile.objects.get(kind=EventFile.Kind.REGISTER, agency=world.police)
+    world.health_register = EventFile.objects.get(kind=EventFile.Kind.REGISTER, agency=world.health)
+    (world.material,) = learning_services.materials_add(event=held, actor=world.member, uploads=[checked_pdf("slides.pdf")],
+                                                        description="Slides")
+    world.due_event = event("Briefing: the household's adults", -1)
+    world.future_event = event("Conference: hidden men", 30)
+    cancelled = event("E-learning: fathers", 20)
+    world.cancelled_event = learning_services.move_event("cancel", event=cancelled, actor=world.member,
+                                                         seen=Status.SCHEDULED, reason="The trainer left.")
+    world.police_attendance = (held.pk, world.police.pk)
+    world.health_attendance = (held.pk, world.health.pk)
+    world.board_attendance = (held.pk, world.board.pk)
+    world.scheduled_police_attendance = (world.due_event.pk, world.police.pk)
+    world.cancelled_police_attendance = (cancelled.pk, world.police.pk)
+    world.hold_due = (world.due_event.pk, "hold")
+    world.hold_future = (world.future_event.pk, "hold")
+    world.hold_held = (held.pk, "hold")
+    world.cancel_future = (world.future_event.pk, "cancel")
+    world.cancel_due = (world.due_event.pk, "cancel")
+    world.cancel_held = (held.pk, "cancel")
+    world.reinstate_cancelled = (cancelled.pk, "reinstate")
+    world.reinstate_future = (world.future_event.pk, "reinstate")
+    world.unknown_move = (held.pk, "delete")
+
+
+def _learning_data(world, url_name, obj):
+    """A POST body the learning pages' forms accept (None for the other URLs)."""
+    if url_name == "learning:event_create":
+        return {"title": "Working with fathers: the follow-up", "kind": LearningEvent.Kind.BRIEFING,
+                "audience": LearningEvent.Audience.SUPERVISORS, "facilitator": "The board's training officer",
+                "held_on": (rules.today() + datetime.timedelta(days=40)).isoformat(), "themes": [world.theme.pk],
+                "description": ""}
+    if url_name == "learning:event_edit":
+        event = LearningEvent.objects.get(pk=getattr(world, obj).pk)
+        return {"title": f"{event.title} (revised)", "kind": event.kind, "audience": event.audience,
+                "facilitator": event.facilitator, "held_on": event.held_on.isoformat(),
+                "themes": list(event.themes.values_list("pk", flat=True)), "description": event.description,
+                "loaded_version": factories.loaded_version(event)}
+    if url_name == "learning:materials_add":
+        return {"description": "Case study handout",
+                "files": samples.upload("handout.pdf", samples.pdf(), "application/pdf")}
+    if url_name == "learning:attendance":
+        event_pk, agency_pk = getattr(world, obj)
+        record = Attendance.objects.filter(event_id=event_pk, agency_id=agency_pk).first()
+        return {"attended": 25 if record is None else record.attended + 3, "note": "Two teams came.",
+                "loaded_version": record.updated_at.isoformat() if record else "",
+                "register": samples.upload("register.pdf", samples.pdf(), "application/pdf")}
+    if url_name == "learning:event_move":
+        event_pk, move = getattr(world, obj)
+        return {"seen_status": LearningEvent.objects.values_list("status", flat=True).get(pk=event_pk),
+                "reason": "The venue closed." if move == "cancel" else ""}
+    if url_name == "learning:file":
+        return {}
+    return None
 
 
 def _valid_data(world, url_name, obj):
     """A POST body the form accepts, so that a refusal can only come from the permission check."""
+    if url_name.startswith("learning:"):
+        return _learning_data(world, url_name, obj)
     if url_name == "accounts:logout":
         return {}
     if url_name == "accounts:password_change":
@@ -486,6 +628,13 @@ WRITE_LINKS = [
          ("actionplans:action_target_date", "multi_action")],
     ),
     ("actionplans:action_detail", "cancelled_action", [("actionplans:action_reinstate", "cancelled_action")]),
+    ("learning:events", None, [("learning:event_create", None)]),
+    ("learning:event", "held_event", [("learning:event_edit", "held_event"), ("learning:materials_add", "held_event"),
+                                      ("learning:attendance", "police_attendance"),
+                                      ("learning:attendance", "health_attendance")]),
+    ("learning:event", "due_event", [("learning:event_move", "hold_due"), ("learning:event_move", "cancel_due")]),
+    ("learning:event", "future_event", [("learning:event_move", "cancel_future")]),
+    ("learning:event", "cancelled_event", [("learning:event_move", "reinstate_cancelled")]),
 ]
 
 
@@ -517,3 +666,32 @@ def test_agency_user_gets_the_progress_form_only_on_actions_its_agency_leads(cli
     html = not_led.content.decode()
     assert reverse("actionplans:action_progress", args=[world.multi_action_health.pk]) not in html
     assert reverse("actionplans:action_edit", args=[world.multi_action_health.pk]) not in html
+
+
+def test_an_agency_user_is_offered_only_its_own_agencys_attendance_and_register(client, w):
+    world = w
+
+    def link(url_name, obj):
+        return f'"{matrix.url(world, url_name, obj)}"'
+
+    client.force_login(world.agency_user)
+    html = client.get(matrix.url(world, "learning:event", "held_event")).content.decode()
+    assert link("learning:attendance", "police_attendance") in html
+    assert link("learning:file", "police_register") in html and link("learning:file", "material") in html
+    assert link("learning:attendance", "health_attendance") not in html
+    assert link("learning:file", "health_register") not in html
+    assert world.health_register.original_name not in html
+    client.force_login(world.member)
+    html = client.get(matrix.url(world, "learning:event", "held_event")).content.decode()
+    assert link("learning:file", "police_register") in html and link("learning:file", "health_register") in html
+
+
+def test_an_event_dated_in_the_future_offers_no_hold_even_to_a_member(client, w):
+    world = w
+    client.force_login(world.member)
+    html = client.get(matrix.url(world, "learning:event", "future_event")).content.decode()
+    assert f'"{matrix.url(world, "learning:event_move", "cancel_future")}"' in html
+    assert f'"{matrix.url(world, "learning:event_move", "hold_future")}"' not in html
+    refused = client.get(matrix.url(world, "learning:event_move", "hold_future"))
+    assert refused.status_code == 403
+    assert "it can be marked as held from that day" in refused.content.decode()

@@ -7,9 +7,11 @@ from django.core.management import CommandError, call_command
 from accounts.models import User
 from actionplans import rules
 from actionplans.models import Action, ActionPlan, ProgressUpdate
+from learning import selectors as learning_selectors
+from learning.models import Attendance, EventFile, LearningEvent
 from reviews.models import Review, Theme
 
-MODELS = [User, Review, Theme, ActionPlan, Action, ProgressUpdate]
+MODELS = [User, Review, Theme, ActionPlan, Action, ProgressUpdate, LearningEvent, Attendance, EventFile]
 
 
 def dump():
@@ -58,6 +60,28 @@ def test_the_demo_has_what_domain_md_describes(demo_allowed):
     assert rules.figures_for(actions).overdue >= 3
     for username in ["chair", "member", "consultant", "police", "health", "socialcare", "education", "admin"]:
         assert User.objects.get(username=username).check_password("demo-password")
+
+
+def test_the_demo_has_the_papers_workshops_with_gaps_in_the_matrix(demo_allowed):
+    """Two workshops for supervisors and managers held and two scheduled (the paper), events in every status, and
+    attendance that leaves gaps even on the themes the events have carried."""
+    seed()
+    workshops = LearningEvent.objects.filter(kind="workshop", audience="supervisors_managers")
+    assert workshops.filter(status="held").count() == 2
+    assert workshops.filter(status="scheduled").count() == 2
+    assert {e.status for e in LearningEvent.objects.all()} == set(LearningEvent.Status.values)
+    assert LearningEvent.objects.filter(kind="briefing", audience="all_practitioners", status="held").exists()
+    assert Attendance.objects.filter(attended=0).count() == 2
+    assert EventFile.objects.filter(kind="register", agency__short_name="Police").count() == 1
+    assert EventFile.objects.filter(kind="material").count() == 1
+    matrix = learning_selectors.dissemination()
+    assert len(matrix.themes) == 6 and len(matrix.lines) == 7  # the board itself is no row
+    carried = [i for i, theme in enumerate(matrix.themes) if theme.held]
+    gaps_on_carried_themes = [line.short_name for line in matrix.lines for i in carried if line.cells[i].reach.gap]
+    assert {"Housing", "Voluntary"} <= set(gaps_on_carried_themes)
+    assert any(not line.cells[i].reach.gap for line in matrix.lines for i in carried)
+    # Themes whose events are still to come are gaps for every agency.
+    assert [t.name for t in matrix.themes if not t.held] == ["Drug and alcohol misuse", "Multi-agency pre-birth assessment"]
 
 
 def test_every_seeded_action_is_valid(demo_allowed):

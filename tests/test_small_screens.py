@@ -10,7 +10,7 @@ from django.conf import settings
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # E-mails are read in mail programs, not on these pages; the board report has its own wrapper (below).
-NOT_PAGES = re.compile(r"(^|/)email|_email\.|/email/|^dashboard/report\.html$")
+NOT_PAGES = re.compile(r"(^|/)email|_email\.|/email/|^dashboard/report\.html$|^dashboard/includes/report_")
 
 
 def tables_outside(source, wrapper_class):
@@ -48,6 +48,8 @@ def test_the_board_reports_tables_scroll_on_a_phone_too():
     lines = tables_outside(source, "table-scroll")
     # Only the cover's two columns (a heading and its text) may stay as they are.
     assert [source.splitlines()[n - 1].strip()[:20] for n in lines] == ['<table class="cover"']
+    for include in (TEMPLATES / "dashboard" / "includes").glob("report_*.html"):
+        assert tables_outside(include.read_text(encoding="utf-8"), "table-scroll") == [], include.name
 
 
 def test_the_check_finds_a_table_without_its_region():

@@ -14,14 +14,15 @@ SCREENS = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 768, "hei
 #: Pages every signed-in role opens; the objects' pages are found by following links, as a person would.
 COMMON = ["/", "/dashboard/", "/reviews/", "/reviews/?kind=serious_case", "/reviews/recommendations/",
           "/reviews/recommendations/?gap=yes", "/actions/", "/actions/?evidence=awaiting", "/dashboard/report/",
-          "/reminders/preferences/", "/accounts/password/", "/no-such-page/"]
+          "/reminders/preferences/", "/accounts/password/", "/no-such-page/", "/learning/events/",
+          "/learning/events/?status=scheduled", "/learning/themes/", "/learning/dissemination/"]
 ROLE_PAGES = {
-    "member": ["/reviews/new/"],
+    "member": ["/reviews/new/", "/learning/events/new/"],
     "chair": [],
     "consultant": ["/evidence/queue/"],
     "police": ["/actions/mine/"],
     "admin": ["/admin/", "/admin/accounts/user/", "/admin/accounts/user/add/", "/admin/actionplans/action/",
-              "/admin/reviews/recommendation/"],
+              "/admin/reviews/recommendation/", "/admin/learning/learningevent/", "/admin/learning/eventfile/"],
 }
 
 # What makes a page wider than the screen, for the failure message: the outermost elements sticking out on the
@@ -62,8 +63,8 @@ def first_link(page, pattern):
 
 
 def object_pages(page):
-    """The role's own pages of a review, a plan, actions, evidence and the forms it may open there, found by
-    following links as a person would."""
+    """The role's own pages of a review, a plan, actions, evidence, a learning event and a theme, and the forms it
+    may open there, found by following links as a person would."""
     found = []
     page.goto("/dashboard/")
     found += filter(None, [first_link(page, r"/dashboard/reviews/\d+/"), first_link(page, r"/dashboard/agencies/\d+/")])
@@ -74,6 +75,18 @@ def object_pages(page):
     page.goto(review)
     found += filter(None, [first_link(page, pattern) for pattern in (
         r"/plans/\d+/", r"/reviews/\d+/recommendations/new/", r"/reviews/recommendations/\d+/edit/")])
+    # A held learning event (the demo's have attendance), the forms the role may open there, and a theme.
+    page.goto("/learning/events/?status=held")
+    event = first_link(page, r"/learning/events/\d+/")
+    assert event, "no held learning event to open"
+    found.append(event)
+    page.goto(event)
+    found += filter(None, [first_link(page, pattern) for pattern in (
+        r"/learning/events/\d+/attendance/\d+/", r"/learning/events/\d+/edit/", r"/learning/events/\d+/materials/")])
+    page.goto("/learning/themes/")
+    theme = first_link(page, r"/learning/themes/\d+/")
+    assert theme, "no theme to open"
+    found.append(theme)
     # An action with evidence the role may see: waiting for a decision, rejected, or any of its own.
     for actions in ("/actions/?evidence=awaiting", "/actions/?evidence=rejected", "/actions/mine/", "/actions/"):
         page.goto(actions)
@@ -105,6 +118,8 @@ def test_the_sign_in_page_fits_the_screen(browser, base_url, axe_check, screen):
 def test_every_page_fits_the_screen_as_each_role(sign_in, axe_check, role, screen):
     page = sign_in(role, viewport=SCREENS[screen])
     paths = COMMON + ROLE_PAGES[role] + object_pages(page)
+    if role in ("member", "police", "admin"):  # they record attendance: its form is among the pages
+        assert any(re.fullmatch(r"/learning/events/\d+/attendance/\d+/", path) for path in paths), paths
     visited = []
     for path in dict.fromkeys(paths):  # each once, in order
         response = page.goto(path)

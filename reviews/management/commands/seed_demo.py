@@ -21,6 +21,8 @@ from evidence import services as evidence_services
 from evidence import uploads
 from evidence.documents import simple_pdf
 from evidence.models import Evidence, EvidenceDecision
+from learning import services as learning_services
+from learning.models import Attendance, LearningEvent
 from reviews import demo
 from reviews.models import Recommendation, Review, Theme
 
@@ -63,6 +65,7 @@ class Command(BaseCommand):
                 self.seed_review(review_data, agencies, users, themes)
             self.seed_evidence(users)
             self.sign_off(users)
+            self.seed_learning_events(agencies, users, themes)
         self.report(new_users)
         self.seed_trend()
 
@@ -324,11 +327,9 @@ class Command(BaseCommand):
         if "file" in data:
             name, lines = data["file"], data["lines"]
             if name.endswith(".pdf"):
-                content = simple_pdf([*lines, "", "Fictional demo document: no real child, family or case."],
-                                     title=data["description"])
+                checked = self.demo_file(name, data["description"], lines)
             else:
-                content = ("\n".join(lines) + "\n").encode()
-            checked = uploads.check_upload(ContentFile(content, name=name))
+                checked = uploads.check_upload(ContentFile(("\n".join(lines) + "\n").encode(), name=name))
         common = {"actor": submitter, "description": data["description"], "represents_on": self.day(data["represents"])}
         if replaces is not None:
             item = evidence_services.evidence_supersede(old=replaces, upload=checked, note=note, **common)
@@ -351,6 +352,50 @@ class Command(BaseCommand):
             Evidence.objects.filter(pk=item.pk).update(withdrawn_at=self.moment(days_ago, 2))
         self.created += 1
         return item
+
+    def seed_learning_events(self, agencies, users, themes):
+        """The learning events, through learning.services as their pages would write them. An event that exists
+        already (same title) keeps its status, attendance and files, whatever happened to it since."""
+        member = users["member"]
+        recorder = {}
+        for username, _, _, role, agency, _ in demo.USERS:
+            if role == Role.AGENCY:
+                recorder.setdefault(agency, users[username])
+        for data in demo.LEARNING_EVENTS:
+            if LearningEvent.objects.filter(title=data["title"]).exists():
+                continue
+            event = learning_services.event_create(
+                actor=member, themes=[themes[key] for key in data["themes"]], title=data["title"],
+                kind=data["kind"], audience=data["audience"], held_on=self.today + datetime.timedelta(days=data["day"]),
+                facilitator=data["facilitator"], description=data["description"],
+            )
+            self.created += 1
+            if data["status"] == LearningEvent.Status.HELD:
+                learning_services.move_event("hold", event=event, actor=member, seen=event.status)
+            elif data["status"] == LearningEvent.Status.CANCELLED:
+                learning_services.move_event("cancel", event=event, actor=member, seen=event.status,
+                                             reason=data["cancellation_reason"])
+            for short_name, (people, note) in data["attendance"].items():
+                register = None
+                if data.get("register") == short_name:
+                    register = self.demo_file(f"register-{short_name.lower()}.pdf", f"{short_name} sign-in sheet", [
+                        f"{data['title']}: sign-in sheet of {agencies[short_name].name}.",
+                        *(f"Attendee {n} (fictional), {agencies[short_name].short_name}" for n in range(1, people + 1)),
+                    ])
+                learning_services.attendance_record(
+                    event=event, agency=agencies[short_name], actor=recorder[short_name], attended=people, note=note,
+                    register=register,
+                )
+            if data.get("materials"):
+                handout = self.demo_file("workshop-slides.pdf", data["materials"], [
+                    data["title"], data["description"], "Slides and case studies for the facilitator's use."])
+                learning_services.materials_add(event=event, actor=member, uploads=[handout],
+                                                description=data["materials"])
+
+    def demo_file(self, name, title, lines):
+        """A fictional PDF through the upload gate, as a page's upload would be checked."""
+        content = simple_pdf([*lines, "", "Fictional demo document: no real child, family or case."], title=title)
+        return uploads.check_upload(ContentFile(content, name=name))
 
     def seed_trend(self):
         """A plausible history for the dashboard's trend: past days without a snapshot are rebuilt from the
@@ -380,6 +425,9 @@ class Command(BaseCommand):
             f"{s.label.lower()} {n}" for s, n in evidence.items()
         ))
         write("Actions by status: " + ", ".join(f"{s.label.lower()} {n}" for s, n in by_status.items()))
+        events = {s: LearningEvent.objects.filter(status=s).count() for s in LearningEvent.Status}
+        write("Learning events: " + ", ".join(f"{s.label.lower()} {n}" for s, n in events.items())
+              + f"; attendance recorded {Attendance.objects.count()} times")
         write(
             f"Overdue: {figures.overdue}  due within {rules.DUE_SOON_DAYS} days: {figures.due_soon}  "
             f"completion: {figures.completion}%  compliance: {figures.compliance}%"

@@ -1,0 +1,164 @@
+"""The learning cycle after the action plan (DOMAIN.md, "The learning cycle"): the learning events that carry a
+review's themes to practitioners, each agency's attendance at them, and their files (attendance registers and
+materials). Nothing here is ever deleted: a cancelled event stays on record with its reason."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from scrsystem import text
+
+
+class LearningEvent(models.Model):
+    """A workshop, briefing, conference or e-learning module that disseminates themes. Its status moves only
+    through learning.services (scheduled → held or cancelled, cancelled → scheduled), each a conditional write."""
+
+    class Kind(models.TextChoices):
+        WORKSHOP = "workshop", "Workshop"
+        BRIEFING = "briefing", "Briefing"
+        CONFERENCE = "conference", "Conference"
+        E_LEARNING = "e_learning", "E-learning module"
+
+    class Audience(models.TextChoices):
+        ALL = "all_practitioners", "All practitioners"
+        SUPERVISORS = "supervisors_managers", "Supervisors and managers"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        HELD = "held", "Held"
+        CANCELLED = "cancelled", "Cancelled"
+
+    title = models.CharField(max_length=200, help_text="e.g. “Hidden men: working with fathers and partners”.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.WORKSHOP)
+    audience = models.CharField(max_length=30, choices=Audience.choices, default=Audience.ALL)
+    held_on = models.DateField("date", help_text="The day it is (or was) held; for an e-learning module, the day it opened.")
+    facilitator = models.CharField(max_length=200, help_text="Who leads it, e.g. the board's training officer.")
+    description = models.TextField(
+        "what it covers", blank=True, max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)]
+    )
+    themes = models.ManyToManyField(
+        "reviews.Theme", related_name="learning_events", help_text="The themes it carries to practitioners."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancellation_reason = models.TextField(
+        blank=True, max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)], editable=False
+    )
+
+    AUDITED_FIELDS = [
+        "title", "kind", "audience", "held_on", "facilitator", "description", "themes", "status",
+        "cancellation_reason",
+    ]
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-held_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(title=""), name="learning_event_has_title",
+                violation_error_message="Give the event a title.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancellation_reason=""),
+                name="cancelled_learning_event_has_reason",
+                violation_error_message="A cancelled event needs the reason it was cancelled.",
+            ),
+            *text.length_checks("learning_event", description=text.TEXT, cancellation_reason=text.TEXT),
+        ]
+        indexes = [models.Index(fields=["status", "held_on"], name="learning_event_status_day")]
+
+    def __str__(self):
+        return f"{self.title} ({self.held_on:%-d %b %Y})" if self.held_on else self.title
+
+    def get_absolute_url(self):
+        return reverse("learning:event", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.status == self.Status.HELD and self.held_on and self.held_on > timezone.localdate():
+            raise ValidationError({"held_on": "This event has been held: its date cannot be in the future."})
+
+
+class Attendance(models.Model):
+    """How many of one agency's staff attended a held event (none is an answer too), recorded by a member or by
+    the agency's own users. One record per agency and event; a change is recorded field by field."""
+
+    event = models.ForeignKey(LearningEvent, on_delete=models.PROTECT, related_name="attendance")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="attendance")
+    attended = models.PositiveIntegerField("people who attended")
+    note = models.TextField(blank=True, max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)])
+
+    AUDITED_FIELDS = ["attended", "note"]
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["event", "agency__name"]
+        verbose_name_plural = "attendance"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "agency"], name="one_attendance_per_agency_and_event",
+                violation_error_message="This agency's attendance at this event is recorded already.",
+            ),
+            *text.length_checks("attendance", note=text.TEXT),
+        ]
+
+    def __str__(self):
+        return f"{self.agency} at {self.event}: {self.attended}"
+
+    def get_absolute_url(self):
+        return f"{self.event.get_absolute_url()}#attendance-{self.agency_id}"
+
+
+class EventFile(models.Model):
+    """A file of a learning event: an agency's attendance register (which names people: only that agency and the
+    board's own roles read it) or the event's materials (everyone reads them). Uploaded through the evidence
+    upload gate (evidence.uploads) into the evidence storage; never deleted."""
+
+    class Kind(models.TextChoices):
+        REGISTER = "register", "Attendance register"
+        MATERIAL = "material", "Materials"
+
+    event = models.ForeignKey(LearningEvent, on_delete=models.PROTECT, related_name="files")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The agency whose register it is; empty for materials.",
+    )
+    description = models.CharField(max_length=200, blank=True)
+    stored_name = models.CharField(max_length=255, editable=False)
+    original_name = models.CharField(max_length=255, editable=False)
+    content_type = models.CharField(max_length=100, editable=False)
+    size = models.PositiveBigIntegerField(editable=False)
+    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    AUDITED_FIELDS = ["kind", "agency", "description", "original_name", "size", "sha256"]
+
+    class Meta:
+        ordering = ["event", "kind", "uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="register") & Q(agency__isnull=False)) | (Q(kind="material") & Q(agency__isnull=True)),
+                name="event_file_register_has_agency",
+                violation_error_message="A register belongs to one agency; materials to none.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+    def get_absolute_url(self):
+        return reverse("learning:file", args=[self.pk])

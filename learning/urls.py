@@ -1,0 +1,19 @@
+from django.urls import path
+
+from learning import views
+
+app_name = "learning"
+
+urlpatterns = [
+    path("themes/", views.theme_list, name="themes"),
+    path("themes/<int:pk>/", views.theme_detail, name="theme"),
+    path("dissemination/", views.dissemination, name="dissemination"),
+    path("events/", views.event_list, name="events"),
+    path("events/new/", views.event_create, name="event_create"),
+    path("events/<int:pk>/", views.event_detail, name="event"),
+    path("events/<int:pk>/edit/", views.event_edit, name="event_edit"),
+    path("events/<int:pk>/materials/", views.materials_add, name="materials_add"),
+    path("events/<int:pk>/attendance/<int:agency_pk>/", views.attendance_record, name="attendance"),
+    path("events/<int:pk>/<slug:move>/", views.event_move, name="event_move"),
+    path("files/<int:pk>/", views.file_download, name="file"),
+]
