@@ -18,7 +18,7 @@ from django.http import Http404
 from accounts.models import Agency, Role
 from actionplans.models import Action, ActionPlan, TargetDateChange
 from evidence.models import Evidence
-from learning.models import EventFile, LearningEvent
+from learning.models import ImpactCheck, LearningEvent, LearningFile
 from learning.rules import partner_q
 from reminders.models import ReminderItem
 from reviews.models import Recommendation, Review
@@ -33,6 +33,7 @@ class Need(enum.Enum):
     DECIDE = "decide"  # accept or reject an evidence item (the consultant)
     TARGET_DATE = "target_date"  # move an action's target date (members) or ask for a new one (its lead agency)
     WITHDRAW = "withdraw"  # withdraw a request for a new target date (the agency that asked)
+    RECORD_FINDING = "record_finding"  # record an impact check's finding (its sub-committee's members)
 
 
 def _handles(get, need, needs):
@@ -300,7 +301,9 @@ def can_change_events(user):
 
 def require_change_events(user):
     if not can_change_events(user):
-        raise PermissionDenied("Only sub-committee members can record and change learning events and their materials.")
+        raise PermissionDenied(
+            "Only sub-committee members can record and change learning events, their materials and impact checks."
+        )
 
 
 def can_record_attendance(user, agency):
@@ -334,15 +337,62 @@ def get_attendance_target(user, pk, agency_pk):
     return event, agency
 
 
-def visible_event_files(user):
-    files = EventFile.objects.all()
+def visible_learning_files(user):
+    """Materials for everyone; a register for its agency and the board's roles; an impact check's evidence for the
+    board's roles only."""
+    files = LearningFile.objects.all()
     if user.is_agency_user:
-        files = files.filter(Q(kind=EventFile.Kind.MATERIAL) | Q(agency_id=user.agency_id))
+        files = files.filter(
+            Q(kind=LearningFile.Kind.MATERIAL) | Q(kind=LearningFile.Kind.REGISTER, agency_id=user.agency_id)
+        )
     return files
 
 
-def get_event_file(user, pk):
+def get_learning_file(user, pk):
     try:
-        return visible_event_files(user).select_related("event", "agency").get(pk=pk)
-    except (EventFile.DoesNotExist, ValueError):
+        return visible_learning_files(user).select_related("event", "impact_check__action", "agency").get(pk=pk)
+    except (LearningFile.DoesNotExist, ValueError):
         raise Http404("No such file.") from None
+
+
+# --- Impact checks ----------------------------------------------------------------------------------------------
+# Everyone reads the impact checks of the actions they may see (an agency user: of its visible actions), not the
+# evidence behind a finding (visible_learning_files). Members and administrators reassign a check or move its due
+# date; the members of the check's sub-committee (and administrators) record its finding; the chair reads.
+
+
+def visible_impact_checks(user):
+    checks = ImpactCheck.objects.all()
+    if user.is_agency_user:
+        checks = checks.filter(action__in=visible_actions(user))
+    return checks
+
+
+def can_record_finding(user, check):
+    if not user.is_active:
+        return False
+    if user.is_administrator:
+        return True
+    return (
+        user.is_member and check.sub_committee_id is not None
+        and user.sub_committees.filter(pk=check.sub_committee_id, is_active=True).exists()
+    )
+
+
+def get_impact_check(user, pk, need=Need.VIEW):
+    _handles("get_impact_check", need, (Need.VIEW, Need.CHANGE, Need.RECORD_FINDING))
+    try:
+        check = visible_impact_checks(user).select_related(
+            "action__plan__review", "action__plan__agency", "action__lead_agency", "action__recommendation",
+            "sub_committee", "checked_by", "follows", "follow_up_action",
+        ).get(pk=pk)
+    except (ImpactCheck.DoesNotExist, ValueError):
+        raise Http404("No such impact check.") from None
+    if need is Need.CHANGE:
+        require_change_events(user)
+    if need is Need.RECORD_FINDING and not can_record_finding(user, check):
+        raise PermissionDenied(
+            "Only the members of the check's sub-committee record its finding"
+            + ("." if check.sub_committee_id else ": assign it to a sub-committee first.")
+        )
+    return check

@@ -12,6 +12,7 @@ from actionplans import rules
 from actionplans.models import Action, TargetDateChange
 from actionplans.selectors import CHANGES, changed_since
 from dashboard import versions
+from learning import rules as learning_rules
 from reviews.models import Review, Theme
 from scrsystem.widgets import FastSelect
 
@@ -182,6 +183,10 @@ class ActionFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Used with “Changed”: changes on or after this date.",
     )
+    impact = DropDown(
+        choices=list(learning_rules.IMPACT_FILTERS.items()), method="filter_impact", label="Impact (verified actions)",
+        empty_label="Any impact",
+    )
     ordering = ActionOrdering(
         fields=[("target_date", "target_date"), ("plan__review__reference", "review")],
         field_labels={"target_date": "Target date", "plan__review__reference": "Review reference"},
@@ -201,7 +206,7 @@ class ActionFilter(django_filters.FilterSet):
         (("overdue", 3), ("brag", 3), ("state", 3), ("ordering", 3)),
         (("evidence", 3), ("slipped", 3), ("date_change", 3), ("assigned", 3)),
         (("due_within", 3), ("escalated", 3), ("ready", 3), ("changed", 3)),
-        (("since", 3), ("kind", 3)),
+        (("since", 3), ("kind", 3), ("impact", 3)),
     )
 
     def __init__(self, *args, **kwargs):
@@ -302,6 +307,10 @@ class ActionFilter(django_filters.FilterSet):
         # What the consultant can sign off: completed, with an accepted item (lifecycle.verification_refusal).
         accepted = access.visible_evidence(self.request.user).filter(status="accepted").values("action_id")
         return queryset.filter(status=rules.Status.COMPLETED, pk__in=accepted)
+
+    def filter_impact(self, queryset, name, value):
+        # The dashboard's impact figures open these (learning.rules: the finding of the latest concluded check).
+        return learning_rules.impact_filter(queryset, value)
 
     def filter_changed(self, queryset, name, value):
         since = self.form.cleaned_data.get("since") or rules.today() - datetime.timedelta(days=settings.REPORT_SINCE_DAYS)

@@ -295,20 +295,32 @@ def status_before_cancelling(action):
     return Status(entry.status_before) if entry and entry.status_before in WORKING else Status.IN_PROGRESS
 
 
+@transaction.atomic
 def verify(*, action, actor, note, seen_status=Status.COMPLETED):
-    """The consultant signs the action off: completed → verified. Needs accepted evidence (the move's refusal)."""
-    return _move_action(
+    """The consultant signs the action off: completed → verified. Needs accepted evidence (the move's refusal).
+    Its impact check falls due some months later (learning.services), in the same transaction."""
+    from learning import services as learning_services  # learning reads this module
+
+    update = _move_action(
         "verify", action=action, actor=actor, seen=seen_status, target=Status.VERIFIED, note=note,
         entry=f"Verified: {note}",
     )
+    learning_services.impact_check_on_verified(action=action, actor=actor)
+    return update
 
 
+@transaction.atomic
 def withdraw_verification(*, action, actor, reason, seen_status=Status.VERIFIED):
-    """The consultant withdraws a sign-off: verified → completed, with the reason in the progress log."""
-    return _move_action(
+    """The consultant withdraws a sign-off: verified → completed, with the reason in the progress log. Its impact
+    check still to do is withdrawn with it."""
+    from learning import services as learning_services
+
+    update = _move_action(
         "withdraw_verification", action=action, actor=actor, seen=seen_status, target=Status.COMPLETED,
         note=reason, entry=f"Sign-off withdrawn: {reason}",
     )
+    learning_services.impact_checks_withdraw(action=action, actor=actor)
+    return update
 
 
 # --- Evidence --------------------------------------------------------------------------------------------------

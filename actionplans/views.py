@@ -127,6 +127,8 @@ def action_detail(request, pk):
         "updates": action.progress_updates.select_related("author"),
         "history": history_of(action),
         "reminder_items": reminder_items_of_action(user, action),
+        # Whether practice changed since it was verified (learning.services: one check at a time, the latest first).
+        "impact_checks": list(action.impact_checks.select_related("sub_committee").order_by("-due_on", "-pk")),
         "progress_form": ProgressForm(action=action, statuses=statuses) if statuses else None,
         "can_change": access.can_change_reviews(user),
         "can_cancel": lifecycle.allowed(user, action, "cancel"),

@@ -48,8 +48,9 @@ def record_created(obj, *, actor, fields=None):
     return _write(obj, actor, ChangeRecord.Verb.CREATED, {name: [None, value] for name, value in values.items()})
 
 
-#: Models whose status only their lifecycle changes (actionplans.lifecycle; a learning event's, learning.services).
-LIFECYCLE_MODELS = ("actionplans.Action", "evidence.Evidence", "learning.LearningEvent")
+#: Models whose status only their lifecycle changes (actionplans.lifecycle; learning events' and impact checks',
+#: learning.services).
+LIFECYCLE_MODELS = ("actionplans.Action", "evidence.Evidence", "learning.LearningEvent", "learning.ImpactCheck")
 
 
 @transaction.atomic

@@ -45,7 +45,7 @@ class HomeList:
     items: list
     url: str
     empty: str
-    #: "actions" (rows are actions) or "evidence" (the audit queue's items).
+    #: "actions" (rows are actions), "evidence" (the audit queue's items) or "impact" (impact checks).
     kind: str = "actions"
     #: The heading of the extra column some action lists show ("rejected" items, a "date_change" waiting).
     detail: str = ""
@@ -183,7 +183,29 @@ def _member_home(request):
         intro="The agencies say these are done; the consultant has not signed them off yet.",
         empty="No completed action is waiting for sign-off.",
     )
-    return Home(role="member", lists=[escalated, dates, completed])
+    return Home(role="member", lists=[_impact_list(request), escalated, dates, completed])
+
+
+def _impact_list(request):
+    """The impact checks of the member's sub-committees that are overdue or due within 30 days: the first rows of
+    the impact checks list with the same filter (learning.filters), so the counts agree."""
+    from learning.filters import ImpactCheckFilter
+
+    params = {"state": "attention", "mine": "yes"}
+    checks = access.visible_impact_checks(request.user).select_related(
+        "action__plan__review", "action__lead_agency", "sub_committee")
+    listed = ImpactCheckFilter(params, queryset=checks, request=request).qs.order_by("due_on", "pk")
+    today = rules.today()
+    items = list(listed[:SHOWN])
+    for check in items:
+        check.overdue = check.due_on < today
+    return HomeList(
+        key="impact", kind="impact", count=listed.count(), items=items,
+        url=f"{reverse('learning:impact_checks')}?{urlencode(params)}",
+        heading="Impact checks for your sub-committees",
+        intro="Has practice changed since these actions were verified? Record each finding on the check's page.",
+        empty="No impact check of your sub-committees is due in the next 30 days.",
+    )
 
 
 # --- The consultant -------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from actionplans.models import Action, ActionPlan
 from actionplans.selectors import with_latest_progress
 from dashboard import versions
 from dashboard.models import Snapshot
+from learning import rules as impact_rules
 from learning import selectors as learning_selectors
 from reviews import rules as learning_rules
 from reviews.models import Recommendation, Review, Theme
@@ -308,6 +309,42 @@ def recommendation_counts(user):
     return versions.cached(versions.FIGURES, ("recommendations", access.scope_of(user)), compute)
 
 
+@dataclass(frozen=True)
+class ImpactCounts:
+    """Impact beside compliance (learning.rules): of the verified actions this user may see, how many have a
+    concluded impact check and how many of each finding; and their impact checks overdue and due in 30 days. With
+    the list behind each number."""
+
+    impact: impact_rules.Impact = impact_rules.Impact()
+    due: int = 0
+    overdue: int = 0
+
+    @property
+    def links(self):
+        actions, checks = reverse("actionplans:action_list"), reverse("learning:impact_checks")
+        return {
+            **{name: f"{actions}?impact={name}"
+               for name in ("checked", "embedded", "partly", "not_embedded", "unchecked")},
+            "due": f"{checks}?state=due", "overdue": f"{checks}?state=overdue",
+        }
+
+
+def impact_counts(user):
+    """ImpactCounts for this user, in two queries; kept in the cache under the figures' and the learning cycle's
+    versions (an impact check is written with its action's verification, and on its own)."""
+
+    def compute():
+        on = rules.today()
+        checks = access.visible_impact_checks(user).aggregate(
+            due=Count("pk", filter=impact_rules.check_state_q("due", on)),
+            overdue=Count("pk", filter=impact_rules.check_state_q("overdue", on)),
+        )
+        return ImpactCounts(impact_rules.impact_in_sql(access.visible_actions(user)), **checks)
+
+    key = ("impact", access.scope_of(user), rules.today())
+    return versions.cached((versions.FIGURES, versions.LEARNING), key, compute)
+
+
 def all_agencies():
     return [Named(pk, name, is_active=active) for pk, name, active in
             Agency.objects.order_by("name").values_list("pk", "name", "is_active")]
@@ -371,6 +408,7 @@ class Dashboard:
     agencies: list
     kinds: list = field(default_factory=list)
     recommendations: RecommendationCounts = RecommendationCounts()
+    impact: ImpactCounts = ImpactCounts()
     trend: list = field(default_factory=list)
     sort: str = DEFAULT_SORT
 
@@ -389,6 +427,7 @@ def dashboard(user, sort=None, page=None):
         agencies=sort_rows(agency_rows(data.by_agency, data.evidence_by_agency, data.agencies), sort),
         kinds=kind_rows(data.by_review, data.evidence_by_review, data.reviews),
         recommendations=recommendation_counts(user),
+        impact=impact_counts(user),
         trend=trend(user, live=data.figures),
         sort=sort,
     )
@@ -511,6 +550,8 @@ class Report:
     verified_since: int
     kinds: list
     recommendation_gaps: int
+    impact: ImpactCounts
+    findings_since: list  #: the impact checks whose finding was recorded since the last report
     dissemination: object  #: learning.selectors.Matrix
     events_held: list  #: the learning events held since the last report
     events_scheduled: list  #: and those scheduled from today on
@@ -558,6 +599,13 @@ def report(user, since):
         verified_since=len(verified),
         kinds=kind_rows(by_review, evidence_by_review, [row.obj for row in reviews]),
         recommendation_gaps=sum(r.gap for r in recommendations),
+        impact=impact_counts(user),
+        findings_since=list(
+            # Recorded since (the moment of the record), whatever day the finding is dated.
+            access.visible_impact_checks(user).filter(status="done", status_changed_at__date__gte=since)
+            .select_related("action__plan__review", "action__lead_agency", "sub_committee")
+            .order_by("checked_on", "pk")
+        ),
         dissemination=learning_selectors.dissemination(),
         events_held=held,
         events_scheduled=scheduled,

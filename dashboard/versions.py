@@ -40,7 +40,9 @@ LEARNING = "learning"
 #: the evidence too, a topic of its own so that an upload leaves the figures of the actions in the cache (what is
 #: computed from both is kept under both versions). The names are what the action list's drop-downs offer
 #: (reviews, agencies, agency users, themes): a write to an action leaves them in the cache. The dissemination matrix
-#: (learning.selectors) is computed from the learning events, their themes and attendance, the themes and agencies.
+#: (learning.selectors) is computed from the learning events, their themes and attendance, the themes and agencies;
+#: the impact figures from the actions and their impact checks (both topics), a member's home page from the
+#: sub-committees' members.
 TABLES = {
     "actionplans_action": (FIGURES,),
     "actionplans_actionplan": (FIGURES,),
@@ -52,6 +54,8 @@ TABLES = {
     "learning_learningevent": (LEARNING,),
     "learning_learningevent_themes": (LEARNING,),
     "learning_attendance": (LEARNING,),
+    "learning_impactcheck": (LEARNING,),
+    "learning_subcommittee_members": (LEARNING,),
     "evidence_evidence": (EVIDENCE,),
     "dashboard_snapshot": (SNAPSHOTS,),
 }

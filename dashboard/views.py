@@ -25,7 +25,8 @@ def index(request):
         return render_to_string("dashboard/includes/overview.html", context)
 
     key = ("overview", access.scope_of(request.user), rules.today(), sort, page)
-    context = {"overview": versions.cached((versions.FIGURES, versions.EVIDENCE, versions.SNAPSHOTS), key, overview),
+    context = {"overview": versions.cached((versions.FIGURES, versions.EVIDENCE, versions.SNAPSHOTS, versions.LEARNING), key,
+                                           overview),
                "matrix": learning_selectors.dissemination(), "today": rules.today()}
     return render(request, "dashboard/index.html", context)
 

@@ -2,10 +2,11 @@ import django_filters
 from django import forms
 
 from accounts.models import Agency
+from actionplans.rules import today
 from learning import rules
-from learning.models import LearningEvent
+from learning.models import ImpactCheck, LearningEvent, SubCommittee
 from reviews.forms import DateInput
-from reviews.models import Theme
+from reviews.models import Review, Theme
 from scrsystem.widgets import FastSelect
 
 
@@ -54,3 +55,45 @@ class EventFilter(django_filters.FilterSet):
 
     def filter_missed_by(self, queryset, name, agency):
         return queryset.filter(rules.missed_q(agency))
+
+
+class ImpactCheckFilter(django_filters.FilterSet):
+    """The impact checks list's filters; the dashboard's "due" and "overdue" checks open it (``?state=``)."""
+
+    STATES = [("attention", "Overdue or due in the next 30 days"), ("overdue", "Overdue"),
+              ("due", "Due in the next 30 days"), ("upcoming", "Due later"), ("done", "Done"),
+              ("withdrawn", "Withdrawn")]
+
+    state = django_filters.ChoiceFilter(choices=STATES, method="filter_state", label="State", empty_label="Any state",
+                                        widget=FastSelect)
+    sub_committee = django_filters.ModelChoiceFilter(
+        queryset=SubCommittee.objects.all(), label="Sub-committee", empty_label="Any sub-committee", widget=FastSelect
+    )
+    finding = django_filters.ChoiceFilter(choices=ImpactCheck.Finding.choices, label="Finding",
+                                          empty_label="Any finding", widget=FastSelect)
+    review = django_filters.ModelChoiceFilter(
+        field_name="action__plan__review", queryset=Review.objects.order_by("reference"), label="Review",
+        empty_label="Any review", widget=FastSelect,
+    )
+    mine = django_filters.ChoiceFilter(
+        choices=[("yes", "My sub-committees' checks")], method="filter_mine", label="Whose",
+        empty_label="Every sub-committee's", widget=FastSelect,
+    )
+
+    class Meta:
+        model = ImpactCheck
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["review"].label_from_instance = lambda review: f"{review.reference} {review.title}"
+        for field in self.form.fields.values():
+            field.widget.attrs["class"] = "form-select"
+
+    def filter_state(self, queryset, name, value):
+        if value == "attention":
+            return queryset.filter(rules.check_state_q("overdue", today()) | rules.check_state_q("due", today()))
+        return queryset.filter(rules.check_state_q(value, today()))
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(sub_committee__members=self.request.user, sub_committee__is_active=True)

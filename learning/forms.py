@@ -1,12 +1,16 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.db.models import Q
 
 from actionplans.forms import SeenStatus
+from actionplans.models import Action
+from actionplans.rules import today
 from audit.forms import StaleEditGuard
 from evidence import uploads
 from evidence.forms import FilesField, checked_files
-from learning.models import LearningEvent
+from learning.models import ImpactCheck, LearningEvent, SubCommittee
+from learning.services import finding_refusal
 from reviews.forms import DateInput, themes_to_offer
 from scrsystem import text
 
@@ -102,3 +106,111 @@ class MaterialsForm(forms.Form):
 
     def clean_files(self):
         return checked_files(self.cleaned_data["files"], self.refused, self.max_files)
+
+
+class FindingForm(SeenStatus):
+    """An impact check's finding, its evidence and its follow-up (learning.services.impact_finding_record)."""
+
+    FOLLOW_UP_CHOICES = [("", "No follow-up"), ("check", "Schedule a new check"),
+                         ("action", "Add a new action to the plan")]
+
+    finding = forms.ChoiceField(choices=ImpactCheck.Finding.choices, widget=forms.RadioSelect,
+                                error_messages={"required": "Choose the finding."})
+    looked_at = forms.CharField(
+        label="What the sub-committee looked at", widget=forms.Textarea(attrs={"rows": 3}), max_length=text.TEXT,
+        help_text="e.g. a multi-agency audit of 20 case files, supervision records, a practitioners' survey.",
+        error_messages={"required": "Say what the sub-committee looked at."},
+    )
+    finding_note = forms.CharField(
+        label="What it found", widget=forms.Textarea(attrs={"rows": 3}), max_length=text.TEXT,
+        error_messages={"required": "Say what the sub-committee found."},
+    )
+    checked_on = forms.DateField(label="Date of the finding", widget=DateInput())
+    follow_up = forms.ChoiceField(
+        label="Follow-up", choices=FOLLOW_UP_CHOICES, required=False, widget=forms.RadioSelect,
+        help_text="“Not embedded” reopens the question with a new check or a new action; “cannot tell yet” needs a "
+                  "new check; “partly embedded” may have one.",
+    )
+    follow_up_due = forms.DateField(label="The new check falls due", required=False, widget=DateInput())
+    action_reference = forms.CharField(
+        label="New action: reference", max_length=Action._meta.get_field("reference").max_length, required=False
+    )
+    action_description = forms.CharField(
+        label="New action: what will be done", widget=forms.Textarea(attrs={"rows": 2}), max_length=text.TEXT,
+        required=False,
+    )
+    action_target_date = forms.DateField(label="New action: target date", required=False, widget=DateInput())
+    action_success_measure = forms.CharField(
+        label="New action: success measure", widget=forms.Textarea(attrs={"rows": 2}), max_length=text.TEXT,
+        required=False,
+    )
+    files = FilesField(label="Evidence (optional)", required=False)
+
+    max_files = 10
+
+    def __init__(self, *args, refused=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refused = list(refused)
+        self.fields["checked_on"].initial = today()
+        self.fields["files"].help_text = _files_help(
+            "The audit's findings, minutes of the meeting: read by the board's roles only, never by an agency."
+        )
+        self.helper = _helper("Record the finding")
+        self.helper.form_tag = True
+        self.helper.attrs = {"enctype": "multipart/form-data"}
+
+    def clean_checked_on(self):
+        day = self.cleaned_data["checked_on"]
+        if day > today():
+            raise forms.ValidationError("The finding cannot be dated in the future.")
+        return day
+
+    def clean_files(self):
+        return checked_files(self.cleaned_data["files"], self.refused, self.max_files)
+
+    def clean(self):
+        cleaned = super().clean()
+        finding, follow_up = cleaned.get("finding"), cleaned.get("follow_up", "")
+        if finding:
+            refusal = finding_refusal(finding, follow_up)
+            if refusal:
+                self.add_error("follow_up", refusal)
+        if follow_up == "check":
+            due = cleaned.get("follow_up_due")
+            if not due:
+                self.add_error("follow_up_due", "Give the date the new check falls due.")
+            elif due <= today():
+                self.add_error("follow_up_due", "The new check falls due after today.")
+        if follow_up == "action":
+            for name in ("action_reference", "action_description", "action_target_date", "action_success_measure"):
+                if not cleaned.get(name):
+                    self.add_error(name, f"Give the new action's {self.fields[name].label.split(': ')[1]}.")
+            target = cleaned.get("action_target_date")
+            if target and target <= today():
+                self.add_error("action_target_date", "The new action's target date is after today.")
+        return cleaned
+
+    def new_action(self):
+        """The new action's values, for learning.services, when the follow-up is one."""
+        if self.cleaned_data.get("follow_up") != "action":
+            return None
+        data = self.cleaned_data
+        return {"reference": data["action_reference"].strip(), "description": data["action_description"].strip(),
+                "target_date": data["action_target_date"], "success_measure": data["action_success_measure"].strip()}
+
+
+class ImpactCheckForm(StaleEditGuard, forms.ModelForm):
+    """Reassign an open check to another sub-committee, or move its due date."""
+
+    class Meta:
+        model = ImpactCheck
+        fields = ["sub_committee", "due_on"]
+        widgets = {"due_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sub_committee"].queryset = SubCommittee.objects.filter(
+            Q(is_active=True) | Q(pk=self.instance.sub_committee_id)
+        )
+        self.fields["sub_committee"].empty_label = "Not assigned yet"
+        self.helper = _helper("Save")

@@ -121,16 +121,130 @@ class Attendance(models.Model):
         return f"{self.event.get_absolute_url()}#attendance-{self.agency_id}"
 
 
-class EventFile(models.Model):
-    """A file of a learning event: an agency's attendance register (which names people: only that agency and the
-    board's own roles read it) or the event's materials (everyone reads them). Uploaded through the evidence
-    upload gate (evidence.uploads) into the evidence storage; never deleted."""
+class SubCommittee(models.Model):
+    """A sub-committee of the board (Monitoring and Evaluation, Professional Practice, workforce development). An
+    administrator manages them; a person can belong to several. Its members record the findings of the impact
+    checks assigned to it. Never deleted: one no longer meeting is made inactive."""
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True, max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)])
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="sub_committees")
+    checks_impact = models.BooleanField(
+        "checks impact by default", default=False,
+        help_text="New impact checks (when an action is verified) are assigned to it. At most one sub-committee.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    AUDITED_FIELDS = ["name", "description", "members", "checks_impact", "is_active"]
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checks_impact"], condition=Q(checks_impact=True), name="one_default_impact_sub_committee",
+                violation_error_message="Another sub-committee checks impact by default already.",
+            ),
+            *text.length_checks("sub_committee", description=text.TEXT),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ImpactCheck(models.Model):
+    """"Verify that the changes have been effective": some time after an action is verified, a sub-committee checks
+    whether practice changed. Created by actionplans.lifecycle when the action is verified (learning.services);
+    withdrawn, still open, if the sign-off is; its finding is recorded once, by a conditional write, and "not
+    embedded" or "cannot tell yet" lead to a new check or a new action (``follows``)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To do"
+        DONE = "done", "Done"
+        WITHDRAWN = "withdrawn", "Withdrawn (the sign-off was withdrawn)"
+
+    class Finding(models.TextChoices):
+        EMBEDDED = "embedded", "Embedded"
+        PARTLY = "partly", "Partly embedded"
+        NOT_EMBEDDED = "not_embedded", "Not embedded"
+        CANNOT_TELL = "cannot_tell", "Cannot tell yet"
+
+    action = models.ForeignKey("actionplans.Action", on_delete=models.PROTECT, related_name="impact_checks")
+    sub_committee = models.ForeignKey(
+        SubCommittee, on_delete=models.PROTECT, null=True, blank=True, related_name="impact_checks",
+        help_text="Whose members record the finding.",
+    )
+    due_on = models.DateField("due")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finding = models.CharField(max_length=20, choices=Finding.choices, blank=True)
+    looked_at = models.TextField(
+        "what the sub-committee looked at", blank=True, max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)],
+        help_text="e.g. a multi-agency audit of 20 case files, practitioners' survey, supervision records.",
+    )
+    finding_note = models.TextField(
+        "what it found", blank=True, max_length=text.TEXT, validators=[MaxLengthValidator(text.TEXT)]
+    )
+    checked_on = models.DateField("date of the finding", null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    follows = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups",
+        help_text="The check whose finding asked for this one.",
+    )
+    follow_up_action = models.ForeignKey(
+        "actionplans.Action", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The new action a “not embedded” finding led to.",
+    )
+
+    AUDITED_FIELDS = ["sub_committee", "due_on", "status", "finding", "looked_at", "finding_note", "checked_on",
+                      "follow_up_action"]
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status="done") & ~Q(finding="") & Q(checked_on__isnull=False))
+                | (~Q(status="done") & Q(finding="")),
+                name="impact_check_done_has_finding",
+                violation_error_message="A done check has its finding and date; another has none.",
+            ),
+            models.UniqueConstraint(
+                fields=["action"], condition=Q(status="open"), name="one_open_impact_check_per_action",
+                violation_error_message="This action has an impact check to do already.",
+            ),
+            *text.length_checks("impact_check", looked_at=text.TEXT, finding_note=text.TEXT),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"], name="impact_check_status_due")]
+
+    def __str__(self):
+        return f"Impact check of action {self.action}, due {self.due_on:%-d %b %Y}"
+
+    def get_absolute_url(self):
+        return reverse("learning:impact_check", args=[self.pk])
+
+
+class LearningFile(models.Model):
+    """A file of the learning cycle: an agency's attendance register at an event (which names people: only that
+    agency and the board's own roles read it), an event's materials (everyone reads them), or the evidence behind an
+    impact check's finding (the board's roles only: an audit of case files is no agency's to read). Uploaded through
+    the evidence upload gate (evidence.uploads) into the evidence storage; never deleted."""
 
     class Kind(models.TextChoices):
         REGISTER = "register", "Attendance register"
         MATERIAL = "material", "Materials"
+        IMPACT = "impact", "Evidence of an impact check"
 
-    event = models.ForeignKey(LearningEvent, on_delete=models.PROTECT, related_name="files")
+    event = models.ForeignKey(LearningEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="files")
+    impact_check = models.ForeignKey(
+        ImpactCheck, on_delete=models.PROTECT, null=True, blank=True, related_name="files"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     agency = models.ForeignKey(
         "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -148,12 +262,20 @@ class EventFile(models.Model):
     AUDITED_FIELDS = ["kind", "agency", "description", "original_name", "size", "sha256"]
 
     class Meta:
-        ordering = ["event", "kind", "uploaded_at", "id"]
+        ordering = ["kind", "uploaded_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind="register") & Q(agency__isnull=False)) | (Q(kind="material") & Q(agency__isnull=True)),
-                name="event_file_register_has_agency",
-                violation_error_message="A register belongs to one agency; materials to none.",
+                condition=(Q(kind="register") & Q(agency__isnull=False) & Q(event__isnull=False))
+                | (Q(kind="material") & Q(agency__isnull=True) & Q(event__isnull=False))
+                | (Q(kind="impact") & Q(agency__isnull=True) & Q(impact_check__isnull=False)),
+                name="learning_file_kind_rules",
+                violation_error_message="A register belongs to an event and one agency; materials to an event; the "
+                "evidence of a finding to its impact check.",
+            ),
+            models.CheckConstraint(
+                condition=Q(event__isnull=True) | Q(impact_check__isnull=True),
+                name="learning_file_belongs_to_one",
+                violation_error_message="A file belongs to an event or to an impact check, not both.",
             ),
         ]
 

@@ -16,4 +16,8 @@ urlpatterns = [
     path("events/<int:pk>/attendance/<int:agency_pk>/", views.attendance_record, name="attendance"),
     path("events/<int:pk>/<slug:move>/", views.event_move, name="event_move"),
     path("files/<int:pk>/", views.file_download, name="file"),
+    path("impact/", views.impact_list, name="impact_checks"),
+    path("impact/<int:pk>/", views.impact_detail, name="impact_check"),
+    path("impact/<int:pk>/finding/", views.impact_record, name="impact_record"),
+    path("impact/<int:pk>/edit/", views.impact_edit, name="impact_edit"),
 ]

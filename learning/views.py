@@ -8,6 +8,7 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -17,10 +18,10 @@ from accounts.access import Need
 from actionplans import rules as action_rules
 from audit.services import history_of
 from evidence import storage, uploads
-from learning import selectors, services
-from learning.filters import EventFilter
-from learning.forms import AttendanceForm, EventForm, EventMoveForm, MaterialsForm
-from learning.models import Attendance, EventFile, LearningEvent
+from learning import rules, selectors, services
+from learning.filters import EventFilter, ImpactCheckFilter
+from learning.forms import AttendanceForm, EventForm, EventMoveForm, FindingForm, ImpactCheckForm, MaterialsForm
+from learning.models import Attendance, ImpactCheck, LearningEvent, LearningFile
 from reviews.models import Theme
 from scrsystem.http import attachment, form_values, paginate, posted, refused_status
 
@@ -75,10 +76,10 @@ def event_create(request):
 def event_detail(request, pk):
     event = access.get_event(request.user, pk)
     attendance = selectors.event_attendance(event)
-    files = list(access.visible_event_files(request.user).filter(event=event).select_related("uploaded_by"))
+    files = list(access.visible_learning_files(request.user).filter(event=event).select_related("uploaded_by"))
     registers = {}
     for kept in files:  # in upload order: the latest register of each agency is the one shown
-        if kept.kind == EventFile.Kind.REGISTER:
+        if kept.kind == LearningFile.Kind.REGISTER:
             registers[kept.agency_id] = kept
     context = {
         "event": event,
@@ -89,7 +90,7 @@ def event_detail(request, pk):
         ],
         "recorded": sum(record is not None for _, record in attendance),
         "people": sum(record.attended for _, record in attendance if record is not None),
-        "materials": [kept for kept in files if kept.kind == EventFile.Kind.MATERIAL],
+        "materials": [kept for kept in files if kept.kind == LearningFile.Kind.MATERIAL],
         "moves": services.moves_for(request.user, event),
         "can_change": access.can_change_events(request.user),
         "history": history_of(event),
@@ -218,12 +219,104 @@ def materials_add(request, pk):
 
 @require_GET
 def file_download(request, pk):
-    kept = access.get_event_file(request.user, pk)
+    kept = access.get_learning_file(request.user, pk)
     try:
         content = storage.open_verified(kept.stored_name, kept.sha256)
     except storage.FileChanged as problem:
         logger.error("Download of learning event file #%s by %s refused: %s", kept.pk, request.user, problem)
-        context = {"what": f"file #{kept.pk} of “{kept.event.title}”", "back": kept.event.get_absolute_url(),
-                   "back_label": "the event"}
+        owner = kept.event or kept.impact_check
+        context = {"what": f"file #{kept.pk} of “{owner}”", "back": owner.get_absolute_url(),
+                   "back_label": "the event" if kept.event else "the impact check"}
         return render(request, "evidence/file_changed.html", context, status=409)
     return attachment(content, kept.original_name, kept.content_type)
+
+
+# --- Impact checks ----------------------------------------------------------------------------------------------
+
+
+def impact_list(request):
+    checks = access.visible_impact_checks(request.user).select_related(
+        "action__plan__review", "action__plan__agency", "action__lead_agency", "sub_committee", "checked_by"
+    )
+    check_filter = ImpactCheckFilter(request.GET, queryset=checks, request=request)
+    to_do_first = Case(When(status=ImpactCheck.Status.OPEN, then=Value(0)), default=Value(1))
+    page, query = paginate(request, check_filter.qs.order_by(to_do_first, "due_on", "pk"))
+    today = action_rules.today()
+    for check in page.object_list:
+        check.state = rules.check_state(check.status, check.due_on, today)
+    context = {"filter": check_filter, "page": page, "query": query, "today": today}
+    return render(request, "learning/impact_list.html", context)
+
+
+def impact_detail(request, pk):
+    check = access.get_impact_check(request.user, pk)
+    today = action_rules.today()
+    context = {
+        "check": check,
+        "action": check.action,
+        "state": rules.check_state(check.status, check.due_on, today),
+        "files": list(access.visible_learning_files(request.user).filter(impact_check=check)),
+        "follow_ups": list(check.follow_ups.order_by("due_on")),
+        "may_record": check.status == ImpactCheck.Status.OPEN and access.can_record_finding(request.user, check),
+        "can_change": check.status == ImpactCheck.Status.OPEN and access.can_change_events(request.user),
+        "history": history_of(check),
+        "today": today,
+    }
+    return render(request, "learning/impact_detail.html", context)
+
+
+@transaction.non_atomic_requests
+@require_http_methods(["GET", "POST"])
+def impact_record(request, pk):
+    check = access.get_impact_check(request.user, pk, Need.RECORD_FINDING)
+    seen = request.POST.get("seen_status") if request.method == "POST" else check.status
+    if (seen if seen == ImpactCheck.Status.OPEN else check.status) != ImpactCheck.Status.OPEN:
+        raise PermissionDenied(f"This check is {check.get_status_display().lower()}: no finding is recorded on it now.")
+    data = posted(request)
+    form = FindingForm(data, request.FILES or None, seen=check, refused=uploads.refused_for_size(request, "files"))
+    if data is not None and form.is_valid():
+        values = form.cleaned_data
+        try:
+            services.impact_finding_record(
+                check=check, actor=request.user, seen=values["seen_status"], finding=values["finding"],
+                looked_at=values["looked_at"], finding_note=values["finding_note"], checked_on=values["checked_on"],
+                follow_up=values["follow_up"], follow_up_due=values["follow_up_due"], new_action=form.new_action(),
+                uploads=values["files"],
+            )
+        except ValidationError as error:
+            _add_finding_error(form, error)
+        else:
+            messages.success(request, f"Finding recorded on the impact check of action {check.action}.")
+            return redirect(check)
+    context = {"form": form, "check": check, "action": check.action}
+    return render(request, "learning/impact_record.html", context,
+                  status=refused_status(form) if form.errors and data is not None else 200)
+
+
+def _add_finding_error(form, error):
+    """A refusal shown on the finding form: a rule of the new action (its reference taken in the plan, say) beside
+    the field of the form that gave it (``action_<field>``), anything else above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        name = field if field in form.fields else f"action_{field}"
+        form.add_error(name if name in form.fields else None, errors)
+
+
+@require_http_methods(["GET", "POST"])
+def impact_edit(request, pk):
+    check = access.get_impact_check(request.user, pk, Need.CHANGE)
+    if check.status != ImpactCheck.Status.OPEN:
+        raise PermissionDenied(f"This check is {check.get_status_display().lower()}: only a check to do is changed.")
+    form = ImpactCheckForm(posted(request), instance=check)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.impact_check_update(check=check, actor=request.user, **form_values(form))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"The impact check of action {check.action} saved.")
+            return redirect(check)
+    context = {"form": form, "check": check, "action": check.action}
+    return render(request, "learning/impact_form.html", context, status=refused_status(form) if form.errors else 200)

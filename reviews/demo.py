@@ -1483,3 +1483,35 @@ LEARNING_EVENTS = [
         "status": "scheduled", "attendance": {},
     },
 ]
+
+#: The board's sub-committees (learning.SubCommittee): (name, description, checks impact by default, members).
+SUB_COMMITTEES = [
+    ("Monitoring and Evaluation Sub-Committee",
+     "Checks that the changes made after each review have been effective: audits, surveys, supervision records.",
+     True, ["member"]),
+    ("Professional Practice Sub-Committee",
+     "Practice standards and the multi-agency procedures; takes the checks that need a practitioners' view.",
+     False, ["member"]),
+]
+
+#: What becomes of the impact checks of the demo's verified actions (each falls due six months after its sign-off,
+#: through actionplans.lifecycle), in the order of their review and action references: the first ones are done
+#: with each finding, then some are overdue and due within 30 days; the rest fall due later. A finding is
+#: ``(finding, days ago, what was looked at, what was found, follow-up check due in days or None)``; a due date is
+#: ``("due", days from today, the first word of a sub-committee's name in lower case, or None)``.
+IMPACT_CHECKS = [
+    ("embedded", 20, "A multi-agency audit of 20 case files of babies under one.",
+     "18 of the 20 files recorded every adult in the household and when they joined it.", None),
+    ("embedded", 45, "Supervision records of the health visiting teams; a survey of 40 practitioners.",
+     "Supervisors ask about fathers and new partners at every review; 36 of 40 practitioners said so too.", None),
+    ("partly", 30, "A dip sample of 12 police referrals to children's social care.",
+     "The history of adults is checked in most referrals, but not when the referral is made out of hours.", 60),
+    ("not_embedded", 15, "A multi-agency audit of 10 pre-birth assessments.",
+     "In 7 of 10 no agency other than children's social care contributed: the protocol is not yet followed.", 90),
+    ("cannot_tell", 10, "The new procedure's first three months of referrals.",
+     "Too few cases since the procedure changed to say whether practice has changed.", 120),
+    ("due", -21, None),
+    ("due", -5, "professional"),
+    ("due", 12, None),
+    ("due", 25, "professional"),
+]

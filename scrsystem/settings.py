@@ -379,6 +379,8 @@ DASHBOARD_REVIEWS_PER_PAGE = env.get_int("DASHBOARD_REVIEWS_PER_PAGE", 50, minim
 SNAPSHOT_HOUR = env.get_int("SNAPSHOT_HOUR", 23, minimum=0, maximum=23)
 SNAPSHOT_MINUTE = env.get_int("SNAPSHOT_MINUTE", 45, minimum=0, maximum=59)
 REPORT_SINCE_DAYS = env.get_int("REPORT_SINCE_DAYS", 30, minimum=1, maximum=3660)
+# How long after an action is verified its impact check falls due (DOMAIN.md, "Impact check"), in months.
+IMPACT_CHECK_MONTHS = env.get_int("IMPACT_CHECK_MONTHS", 6, minimum=1, maximum=60)
 
 # When Celery beat anchors the audit chain: its head logged and e-mailed to the administrators (audit.anchors).
 AUDIT_ANCHOR_HOUR = env.get_int("AUDIT_ANCHOR_HOUR", 6, minimum=0, maximum=23)

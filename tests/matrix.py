@@ -26,7 +26,7 @@ from django.urls import reverse
 from accounts.models import User
 from actionplans.models import Action, ActionPlan, ProgressUpdate, TargetDateChange
 from evidence.models import Evidence, EvidenceDecision, EvidenceDownload
-from learning.models import Attendance, EventFile, LearningEvent
+from learning.models import Attendance, ImpactCheck, LearningEvent, LearningFile, SubCommittee
 from reminders.models import ReminderPreference
 from reviews.models import Recommendation, Review, Theme
 from tests import factories
@@ -104,7 +104,10 @@ def db_state():
             LearningEvent,
             LearningEvent.themes.through,
             Attendance,
-            EventFile,
+            LearningFile,
+            SubCommittee,
+            SubCommittee.members.through,
+            ImpactCheck,
         )
     } | {"ChangeRecord": factories.change_records()}
 

@@ -64,7 +64,8 @@ def test_the_headings_are_tagged_in_order_with_no_level_skipped(report_pdf):
     assert headings[0] == ("H1", "Implementation of action plans from serious case reviews")
     assert [text for tag, text in headings if tag == "H2"] == [
         "1 Introduction", "2 Headline figures", "3 Trend", "4 The reviews", "5 The agencies", "6 The themes",
-        "7 Learning events and dissemination", "8 Kinds of review", "Appendix: the trend's numbers",
+        "7 Learning events and dissemination", "8 Impact: has practice changed?",
+        "9 Kinds of review", "Appendix: the trend's numbers",
     ]
     assert f"4.1 {w.review.reference}: {w.review.title}" in [text for tag, text in headings if tag == "H3"]
     levels = [int(tag[1]) for tag, _ in headings]

@@ -15,7 +15,7 @@ from actionplans.rules import Status, today
 from audit.models import ChangeRecord
 from evidence import uploads
 from learning import services as learning_services
-from learning.models import EventFile, LearningEvent
+from learning.models import ImpactCheck, LearningEvent, LearningFile, SubCommittee
 from reviews.models import Review, Theme
 from tests import evidence_samples as samples
 from tests import factories
@@ -203,13 +203,100 @@ def test_posting_a_status_to_the_admin_changes_no_learning_event_status(admin_cl
 
 
 def test_event_files_are_only_read_in_the_admin(admin_client, world):
-    kept = EventFile.objects.get(event=held_event(world))
-    assert admin_client.get(admin_url(EventFile, "add")).status_code == 403
+    kept = LearningFile.objects.get(event=held_event(world))
+    assert admin_client.get(admin_url(LearningFile, "add")).status_code == 403
     change = admin_url(kept, "change", kept.pk)
     assert admin_client.get(change).status_code == 200
     assert admin_client.post(change, {"description": "Renamed", "kind": "material"}).status_code == 403
     kept.refresh_from_db()
-    assert (kept.description, kept.kind) == ("Police's register", EventFile.Kind.REGISTER)
+    assert (kept.description, kept.kind) == ("Police's register", LearningFile.Kind.REGISTER)
+
+
+def impact_checks(world):
+    """A sub-committee (the member in it) and two impact checks of verified actions: one open, due in 20 days, and
+    one done, found partly embedded with its evidence."""
+    committee = SubCommittee.objects.create(name="Monitoring and Evaluation", description="Audits.")
+    committee.members.add(world.member)
+
+    def check(reference):
+        action = factories.action(world.multi_plan, world.health, reference=reference, status=Status.VERIFIED)
+        return learning_services.impact_check_schedule(
+            action=action, actor=world.consultant, due_on=today() + datetime.timedelta(days=20), sub_committee=committee)
+
+    open_check = check("1.20")
+    done = learning_services.impact_finding_record(
+        check=check("1.21"), actor=world.member, seen=ImpactCheck.Status.OPEN, finding=ImpactCheck.Finding.PARTLY,
+        looked_at="A dip sample of 12 referrals.", finding_note="Not out of hours.", checked_on=today(),
+        uploads=[uploads.check_upload(ContentFile(samples.pdf(), name="dip-sample.pdf"))],
+    )
+    return committee, open_check, done
+
+
+FINDING_FIELDS = ["status", "finding", "looked_at", "finding_note", "checked_on", "checked_by", "follows",
+                  "follow_up_action"]
+
+
+def test_an_impact_check_is_not_added_in_the_admin_and_its_finding_is_only_read(admin_client, world):
+    committee, open_check, done = impact_checks(world)
+    assert admin_client.get(admin_url(ImpactCheck, "add")).status_code == 403
+    assert admin_client.post(admin_url(ImpactCheck, "add"), {"action": world.multi_action.pk,
+                                                              "due_on": "2030-01-01"}).status_code == 403
+    assert not ImpactCheck.objects.filter(action=world.multi_action).exists()
+    url = admin_url(done, "change", done.pk)
+    response = admin_client.get(url)
+    assert set(response.context["adminform"].form.fields) == set()  # a done check is a record: all read-only
+    html = response.content.decode()
+    assert "Partly embedded" in html and "Not out of hours." in html  # shown, read-only
+    assert all(f'name="{name}"' not in html for name in FINDING_FIELDS)
+    assert f'href="{done.get_absolute_url()}">change it on its page' in html
+    # An open check: reassigned and re-dated here as on its page; a finding posted with it is not recorded.
+    url = admin_url(open_check, "change", open_check.pk)
+    newest = _newest()
+    later = open_check.due_on + datetime.timedelta(days=30)
+    data = change_form_data(admin_client.get(url), due_on=later)
+    data.update({"status": "done", "finding": "embedded", "looked_at": "Posted.", "finding_note": "Posted.",
+                 "checked_on": today().isoformat(), "checked_by": world.admin.pk})
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    open_check.refresh_from_db()
+    assert open_check.due_on == later  # the save went through...
+    assert (open_check.status, open_check.finding, open_check.looked_at, open_check.checked_by) == (
+        ImpactCheck.Status.OPEN, "", "", None)  # ...without the finding
+    record = records_of(open_check).filter(id__gt=newest).get()
+    assert (record.verb, record.actor) == (ChangeRecord.Verb.CHANGED, world.admin)
+    assert set(record.changes) == {"due"}
+
+
+def test_a_done_impact_check_is_not_reassigned_or_re_dated_in_the_admin(admin_client, world):
+    committee, open_check, done = impact_checks(world)
+    url = admin_url(done, "change", done.pk)
+    admin_client.post(url, change_form_data(admin_client.get(url), sub_committee="",
+                                            due_on=done.due_on + datetime.timedelta(days=90)))
+    kept = ImpactCheck.objects.get(pk=done.pk)
+    assert (kept.sub_committee, kept.due_on) == (committee, done.due_on)
+
+
+def test_a_second_sub_committee_checking_impact_by_default_is_refused_in_the_admin(admin_client, world):
+    committee, _, _ = impact_checks(world)
+    SubCommittee.objects.filter(pk=committee.pk).update(checks_impact=True)
+    response = admin_client.post(admin_url(SubCommittee, "add"), {"name": "Professional Practice", "description": "",
+                                                                  "members": [world.member.pk],
+                                                                  "checks_impact": "on", "is_active": "on"})
+    assert response.status_code == 200
+    assert "Another sub-committee checks impact by default already." in response.content.decode()
+    assert not SubCommittee.objects.filter(name="Professional Practice").exists()
+
+
+def test_sub_committee_members_changed_in_the_admin_are_recorded(admin_client, world):
+    committee, _, _ = impact_checks(world)
+    url = admin_url(committee, "change", committee.pk)
+    newest = _newest()
+    response = admin_client.post(url, change_form_data(admin_client.get(url), members=[world.member.pk, world.admin.pk]))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert set(committee.members.all()) == {world.member, world.admin}
+    record = records_of(committee).filter(id__gt=newest).get()
+    assert (record.verb, record.actor) == (ChangeRecord.Verb.CHANGED, world.admin)
+    assert str(world.admin) in str(record.changes["members"][1])
 
 
 # --- Nothing of the domain is deleted ------------------------------------------------------------------------
@@ -218,9 +305,14 @@ def test_event_files_are_only_read_in_the_admin(admin_client, world):
 def _domain_objects(world):
     item = samples.submit_note(world.multi_action, world.agency_user)
     event = held_event(world)
+    committee, open_check, done = impact_checks(world)
     return {
         "learning event": event,
-        "event file": EventFile.objects.get(event=event),
+        "event file": LearningFile.objects.get(event=event),
+        "sub-committee": committee,
+        "open impact check": open_check,
+        "done impact check": done,
+        "impact check's evidence": LearningFile.objects.get(impact_check=done),
         "theme": world.theme,
         "review": world.review,
         "recommendation": world.recommendation,

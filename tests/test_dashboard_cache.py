@@ -25,9 +25,10 @@ from actionplans.rules import Status
 from dashboard import selectors, services, versions
 from dashboard.templatetags.dashboard_charts import figures_row
 from evidence.models import Evidence
+from learning import rules as impact_rules
 from learning import selectors as learning_selectors
 from learning import services as learning_services
-from learning.models import Attendance, LearningEvent
+from learning.models import Attendance, ImpactCheck, LearningEvent, SubCommittee
 from reviews import rules as learning_rules
 from reviews.models import Recommendation, Theme
 from tests import evidence_samples as samples
@@ -554,16 +555,32 @@ def test_every_committed_write_to_the_matrix_tables_gives_a_new_learning_version
         assert versions.current(FIGURES, EVIDENCE) == figures  # the figures stay in the cache
 
 
+def _record_progress(w):
+    w.police_action.refresh_from_db()
+    lifecycle.record_progress(action=w.police_action, actor=w.agency_user, status=Status.COMPLETED,
+                              note="Training delivered.", seen_status=w.police_action.status)
+
+
 def test_writes_to_the_actions_leave_the_matrix_in_the_cache(learning, client):
+    # Not a sign-off: that writes the action's impact check too (learning_impactcheck, the learning version:
+    # test_a_sign_off_gives_a_new_learning_version_with_its_impact_check).
     client.force_login(learning.chair)
     client.get(reverse("learning:dissemination"))
     before = versions.current(LEARNING)
-    _verify(learning)
+    _record_progress(learning)
+    _move_date(learning)
     _move_plan(learning)
     assert versions.current(LEARNING) == before
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("learning:dissemination"))
     assert _learning_reads(queries) == []
+
+
+def test_a_sign_off_gives_a_new_learning_version_with_its_impact_check(learning):
+    before = versions.current(LEARNING)
+    _verify(learning)
+    assert ImpactCheck.objects.filter(action=learning.police_action, status="open").exists()
+    assert versions.current(LEARNING) not in (None, before)
 
 
 MATRIX_PAGES = {"dashboard": "dashboard:index", "dissemination page": "learning:dissemination"}
@@ -591,3 +608,159 @@ def test_after_a_write_the_matrix_shown_is_what_a_fresh_computation_gives(learni
     after, fresh_after = shown()
     assert fresh_after != fresh  # the write changes the matrix, so equal is not two stale values
     assert after == fresh_after
+
+
+# --- The impact figures (dashboard.selectors.impact_counts, kept under the figures' and the learning versions) ------
+
+
+@pytest.fixture
+def impact(committed):
+    """The committed world with impact checks: a sub-committee that checks impact by default (the member in it), an
+    open check due in ten days of a verified multi-agency action, and a done one ("partly embedded", its follow-up
+    due in 40 days) of a verified action of the police's own plan."""
+    w = committed
+    today = rules.today()
+    w.committee = SubCommittee.objects.create(name="Monitoring and Evaluation", checks_impact=True)
+    w.committee.members.add(w.member)
+    w.verified = factories.action(w.multi_plan, w.health, reference="1.9", status=Status.VERIFIED)
+    w.open_check = learning_services.impact_check_schedule(action=w.verified, actor=w.consultant,
+                                                           due_on=today + datetime.timedelta(days=10))
+    checked = factories.action(w.police_plan, w.police, reference="P.9", status=Status.VERIFIED)
+    first = learning_services.impact_check_schedule(action=checked, actor=w.consultant,
+                                                    due_on=today - datetime.timedelta(days=20))
+    _find(w, first, ImpactCheck.Finding.PARTLY, follow_up_due=today + datetime.timedelta(days=40))
+    return w
+
+
+def _find(w, check, finding, follow_up_due=None):
+    return learning_services.impact_finding_record(
+        check=check, actor=w.member, seen=ImpactCheck.Status.OPEN, finding=finding,
+        looked_at="An audit of 20 case files.", finding_note="What the audit found.", checked_on=rules.today(),
+        follow_up="check" if follow_up_due else "", follow_up_due=follow_up_due,
+    )
+
+
+#: Each committed write to the impact checks' tables: a check (by learning.services, QuerySet.update() and raw SQL)
+#: and the sub-committees' members (the member's home page lists their sub-committees' checks).
+IMPACT_WRITES = {
+    "a check scheduled (learning.services)": lambda w: learning_services.impact_check_schedule(
+        action=w.police_action, actor=w.member, due_on=rules.today() + datetime.timedelta(days=5)),
+    "a check's due date (QuerySet.update())": lambda w: ImpactCheck.objects.filter(pk=w.open_check.pk).update(
+        due_on=rules.today() - datetime.timedelta(days=1)),
+    "a check reassigned (learning.services)": lambda w: learning_services.impact_check_update(
+        check=ImpactCheck.objects.get(pk=w.open_check.pk), actor=w.member, sub_committee=None),
+    "a finding recorded (learning.services)": lambda w: _find(w, w.open_check, ImpactCheck.Finding.EMBEDDED),
+    "a check withdrawn, in raw SQL": lambda w: connection.cursor().execute(
+        "UPDATE learning_impactcheck SET status = 'withdrawn' WHERE id = %s", [w.open_check.pk]),
+    "a member added to a sub-committee (learning_subcommittee_members)": lambda w: w.committee.members.add(w.admin),
+    "a sub-committee's members set (learning_subcommittee_members)": lambda w: w.committee.members.set([w.admin]),
+    "a member taken off a sub-committee, in raw SQL": lambda w: connection.cursor().execute(
+        "DELETE FROM learning_subcommittee_members WHERE user_id = %s", [w.member.pk]),
+}
+
+
+@pytest.mark.parametrize("write", list(IMPACT_WRITES))
+def test_every_committed_write_to_the_impact_checks_tables_gives_a_new_learning_version(impact, write):
+    before = versions.current(LEARNING)
+    figures = versions.current(FIGURES, EVIDENCE)
+    assert before is not None
+    IMPACT_WRITES[write](impact)
+    assert versions.current(LEARNING) not in (None, before)
+    assert versions.current(FIGURES, EVIDENCE) == figures  # the figures of the actions stay in the cache
+
+
+def fresh_impact(user):
+    """The dashboard's impact figures as a fresh computation draws them: the rules in Python (learning.rules
+    .impact_in_python, check_state) over the actions and checks this user may see, no cache, no SQL aggregate."""
+    today = rules.today()
+    checks = list(access.visible_impact_checks(user))
+    actions = list(access.visible_actions(user))
+    for action in actions:
+        action.checks = [check for check in checks if check.action_id == action.pk]
+    states = [impact_rules.check_state(check.status, check.due_on, today) for check in checks]
+    return selectors.ImpactCounts(impact_rules.impact_in_python(actions), due=states.count("due"),
+                                  overdue=states.count("overdue"))
+
+
+def impact_of_html(html):
+    """The dashboard's impact figures (dashboard/includes/impact.html) as the page shows them."""
+    start = html.index('<h2 class="h4" id="impact">')
+    return html[start:html.index("</dl>", start) + len("</dl>")]
+
+
+def _impact_on_dashboard(client):
+    return impact_of_html(_dashboard_html(client))
+
+
+def _dashboard_impact_fresh(user):
+    return impact_of_html(render_to_string("dashboard/includes/impact.html", {"counts": fresh_impact(user)}))
+
+
+def _impact_in_report(client):
+    """Section 8 of the board report: its sentence of figures."""
+    html = client.get(reverse("dashboard:report")).content.decode()
+    start = html.index("Some months after an action is verified")
+    return html[html.index("Of the ", start):html.index("(impact ", start)]
+
+
+def _report_impact_fresh(user):
+    impact = fresh_impact(user).impact
+    return (f"Of the {impact.verified} verified action{'' if impact.verified == 1 else 's'}, {impact.checked} "
+            f"{'has' if impact.checked == 1 else 'have'} been checked: <strong>{impact.embedded} embedded</strong>, "
+            f"{impact.partly} partly embedded, {impact.not_embedded} not embedded ")
+
+
+#: Each page that shows the impact figures: what it shows, and what a fresh computation gives for this user.
+IMPACT_PAGES = {"dashboard": (_impact_on_dashboard, _dashboard_impact_fresh),
+                "board report": (_impact_in_report, _report_impact_fresh)}
+
+
+def _impact_counted(queries):
+    """The queries that count impact checks or actions by their impact (dashboard.selectors.impact_counts)."""
+    return [q["sql"] for q in queries.captured_queries
+            if q["sql"].startswith("SELECT COUNT(") and "learning_impactcheck" in q["sql"]]
+
+
+#: Each committed write that changes the impact figures.
+IMPACT_CHANGES = {
+    "a finding recorded (learning.services)": lambda w: _find(w, w.open_check, ImpactCheck.Finding.EMBEDDED),
+    "a finding of not embedded, with a new check": lambda w: _find(
+        w, w.open_check, ImpactCheck.Finding.NOT_EMBEDDED, follow_up_due=rules.today() + datetime.timedelta(days=9)),
+    "a check made overdue (QuerySet.update())": lambda w: ImpactCheck.objects.filter(pk=w.open_check.pk).update(
+        due_on=rules.today() - datetime.timedelta(days=1)),
+    "an action signed off (its check scheduled)": _verify,
+    "a sign-off withdrawn (its check withdrawn)": lambda w: lifecycle.withdraw_verification(
+        action=w.verified, actor=w.consultant, reason="The evidence was for another team."),
+}
+
+
+@pytest.mark.parametrize("change", list(IMPACT_CHANGES))
+@pytest.mark.parametrize("page", list(IMPACT_PAGES))
+@pytest.mark.parametrize("role", ["chair", "other"])
+def test_after_a_committed_write_the_impact_figures_shown_are_what_a_fresh_computation_gives(impact, client, role,
+                                                                                            page, change):
+    user = getattr(impact, role)  # the board's whole scope, and the health trust's (not the police's own plan)
+    client.force_login(user)
+    shown, fresh = IMPACT_PAGES[page]
+    assert shown(client) == fresh(user)
+    before = fresh_impact(user)
+    with CaptureQueriesContext(connection) as queries:
+        assert shown(client) == fresh(user)
+    assert _impact_counted(queries) == []  # served from the cache now
+    IMPACT_CHANGES[change](impact)
+    if role == "chair":
+        assert fresh_impact(user) != before  # the write changes a figure, so equal is not two stale values
+    with CaptureQueriesContext(connection) as queries:
+        after = shown(client)
+    assert len(_impact_counted(queries)) == 2  # computed again: a new version
+    assert after == fresh(user)
+
+
+def test_the_impact_figures_count_what_the_fixture_holds(impact):
+    """The fresh computation the tests above compare with is itself right, on the fixture's checks."""
+    chair = fresh_impact(impact.chair)
+    assert (chair.impact.verified, chair.impact.checked, chair.impact.partly, chair.impact.embedded) == (2, 1, 1, 0)
+    assert (chair.due, chair.overdue) == (1, 0)  # the open check in ten days; the follow-up in 40 is later
+    health = fresh_impact(impact.other)  # the police's own plan's action is not the health trust's
+    assert (health.impact.verified, health.impact.checked, health.due) == (1, 0, 1)
+    assert selectors.impact_counts(impact.chair) == chair

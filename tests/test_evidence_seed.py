@@ -9,7 +9,7 @@ from actionplans.models import Action
 from actionplans.rules import Status
 from evidence import storage
 from evidence.models import Evidence, EvidenceDecision
-from learning.models import EventFile
+from learning.models import LearningFile
 
 
 @pytest.fixture
@@ -50,5 +50,5 @@ def test_seeding_again_adds_no_evidence_and_no_files(seeded, settings):
     assert list(Evidence.objects.order_by("pk").values()) == before
     assert sorted(p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()) == files
     # Every stored file is an evidence item's or a learning event's (a register or materials), once each.
-    assert len(files) == Evidence.objects.exclude(stored_name="").count() + EventFile.objects.count()
-    assert EventFile.objects.count() == 2
+    assert len(files) == Evidence.objects.exclude(stored_name="").count() + LearningFile.objects.count()
+    assert LearningFile.objects.count() == 2

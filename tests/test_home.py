@@ -19,6 +19,7 @@ from actionplans.rules import Status, today
 from dashboard.models import ReportIssue
 from evidence import services as evidence_services
 from evidence.models import Evidence
+from learning.models import ImpactCheck, SubCommittee
 from tests import evidence_samples as samples
 from tests import factories
 
@@ -291,18 +292,23 @@ def grow(world, n):
             verified = factories.action(plan, lead, status=S.COMPLETED, target_date=days(-3))
             lifecycle.decide(evidence=samples.submit_note(verified, user), actor=world.consultant, accept=True, note="")
             lifecycle.verify(action=verified, actor=world.consultant, note="Done.")
+            # Its impact check (made by the sign-off, for the sub-committee that checks impact by default, if
+            # any) falls due within 30 days or is overdue: on the member's home page.
+            ImpactCheck.objects.filter(action=verified).update(due_on=days(i - 3))
 
 
 # The home page's own queries, after the six every request pays (session, user, devices, second-factor rule,
 # and the SAVEPOINT / RELEASE of ATOMIC_REQUESTS). An agency user's agency is read once more for the page.
 #   agency user: my actions (count, rows), of them overdue (count), rejected (count, rows, their items), due
 #                within 7 days (count, rows), the agency for the navigation and the page = 9
-#   member, admin: escalated (count, rows), date requests (count, rows, the requests), completed (count, rows) = 7
+#   member, admin: escalated (count, rows), date requests (count, rows, the requests), completed (count, rows), the
+#                  impact checks of their sub-committees due or overdue (rows, count: dashboard.home._impact_list)
+#                  = 9
 #   consultant: the queue (count, rows), ready to sign off (count, rows) = 4
 #   chair: the dashboard's summary computed afresh (figures, evidence awaiting audit, the reviews and agencies it
 #          lists: the test's own writes are not committed, so no cache is used), the last report, five counts of
 #          changes = 10
-HOME_QUERIES = {"agency_user": 6 + 9, "member": 6 + 7, "admin": 6 + 7, "consultant": 6 + 4, "chair": 6 + 10}
+HOME_QUERIES = {"agency_user": 6 + 9, "member": 6 + 9, "admin": 6 + 9, "consultant": 6 + 4, "chair": 6 + 10}
 
 
 def measure(client):
@@ -321,15 +327,24 @@ def shown_rows(response):
 @pytest.mark.parametrize("role", list(HOME_QUERIES))
 def test_the_home_page_runs_a_fixed_number_of_queries_at_two_sizes(client, world, role):
     ReportIssue.objects.create(issued_at=timezone.now() - datetime.timedelta(days=10), issued_by=world.chair, since=days(-40))
+    committee = SubCommittee.objects.create(name="Monitoring and Evaluation", checks_impact=True)
+    committee.members.set([world.member, world.admin])
     client.force_login(getattr(world, role))
     grow(world, 1)
     few, response = measure(client)
     few_rows = shown_rows(response)
+    few_checks = lists_of(response).get("impact")
     grow(world, 6)
     many, response = measure(client)
     listing = "\n".join(f"{n:3}. {q['sql'][:160]}" for n, q in enumerate(many.captured_queries, 1))
     assert len(few) == len(many) == HOME_QUERIES[role], f"{len(few)} then {len(many)} queries:\n{listing}"
     assert shown_rows(response) > few_rows > 0
+    if role in ("member", "admin"):  # the impact list has rows both times, each drawn with its action's review
+        many_checks = lists_of(response)["impact"]
+        assert (few_checks.count, many_checks.count) == (2, 14) and len(many_checks.items) == 5
+        html = response.content.decode()
+        for check in many_checks.items:
+            assert f'href="{check.get_absolute_url()}">{check.action.plan.review.reference} ' in html
 
 
 # --- "Sign off now" after accepting evidence on a completed action --------------------------------------------
@@ -387,4 +402,5 @@ def test_no_sign_off_now_when_the_action_is_not_completed_or_for_others(client, 
 
 def test_a_member_who_is_also_an_officer_does_not_get_an_agency_home(client, world):
     member = factories.user(Role.MEMBER, username="officer-member", agency=world.police)
-    assert lists_of(home(client, member)).keys() == {"escalated", "date_change", "completed"}
+    # A member's lists (the impact checks of their sub-committees among them), not an agency user's.
+    assert lists_of(home(client, member)).keys() == {"impact", "escalated", "date_change", "completed"}

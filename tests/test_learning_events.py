@@ -21,7 +21,7 @@ from audit.services import history_of
 from dashboard import versions
 from evidence.uploads import check_upload
 from learning import rules, selectors, services
-from learning.models import Attendance, EventFile, LearningEvent
+from learning.models import Attendance, LearningEvent, LearningFile
 from tests import evidence_samples as samples
 from tests import factories
 from tests.test_races import hidden_fields
@@ -427,9 +427,9 @@ def test_a_register_is_kept_through_the_upload_gate_for_its_agency(client, world
     response = client.post(url("attendance", ev.pk, world.police.pk),
                            {**attendance_data(12), "register": pdf_upload("sign-in sheet.pdf")})
     assert response.status_code == 302
-    kept = EventFile.objects.get()
+    kept = LearningFile.objects.get()
     assert (kept.event, kept.kind, kept.agency, kept.uploaded_by) == (
-        ev, EventFile.Kind.REGISTER, world.police, world.agency_user)
+        ev, LearningFile.Kind.REGISTER, world.police, world.agency_user)
     assert (kept.original_name, kept.content_type, kept.size) == ("sign-in sheet.pdf", "application/pdf",
                                                                  len(samples.pdf()))
     assert kept.stored_name.startswith(f"{services.FOLDER}/") and "sign-in" not in kept.stored_name
@@ -458,7 +458,7 @@ def test_a_register_whose_content_is_not_what_it_claims_is_refused_and_nothing_i
     assert response.status_code == 400
     assert f"“{name}”" in response.content.decode()  # the refusal names the file
     assert not Attendance.objects.exists()
-    assert not EventFile.objects.exists()
+    assert not LearningFile.objects.exists()
     assert stored_files(settings) == set()
     assert ChangeRecord.objects.count() == records_before
 
@@ -469,7 +469,7 @@ def test_a_register_is_read_by_its_agency_and_the_boards_roles_only(client, worl
         event=ev, agency=world.police, actor=world.agency_user, attended=12,
         register=check_upload(pdf_upload()),
     )
-    kept = EventFile.objects.get()
+    kept = LearningFile.objects.get()
     client.force_login(world.other)  # health
     assert client.get(url("file", kept.pk)).status_code == 404
     page = client.get(ev.get_absolute_url()).content.decode()
@@ -491,10 +491,10 @@ def test_materials_are_added_by_a_member_and_read_by_everyone(client, world):
         "description": "Slides and the case study", "files": [pdf_upload("slides.pdf"), pdf_upload("case.pdf")],
     })
     assert response.status_code == 302
-    kept = list(EventFile.objects.order_by("original_name"))
+    kept = list(LearningFile.objects.order_by("original_name"))
     assert [(f.original_name, f.kind, f.agency, f.description) for f in kept] == [
-        ("case.pdf", EventFile.Kind.MATERIAL, None, "Slides and the case study"),
-        ("slides.pdf", EventFile.Kind.MATERIAL, None, "Slides and the case study"),
+        ("case.pdf", LearningFile.Kind.MATERIAL, None, "Slides and the case study"),
+        ("slides.pdf", LearningFile.Kind.MATERIAL, None, "Slides and the case study"),
     ]
     for user in (world.agency_user, world.other, world.member, world.chair, world.consultant):
         client.force_login(user)
@@ -511,7 +511,7 @@ def test_materials_that_are_not_what_they_claim_are_refused_and_nothing_is_kept(
                            {"files": [pdf_upload("slides.pdf"), pdf_upload("notes.pdf", samples.html())]})
     assert response.status_code == 400
     assert "notes.pdf" in response.content.decode()
-    assert not EventFile.objects.exists()
+    assert not LearningFile.objects.exists()
     assert stored_files(settings) == set()
 
 
@@ -519,7 +519,7 @@ def test_a_stored_file_changed_on_disk_is_not_served(client, world, settings):
     ev = event(world.member, [world.theme])
     client.force_login(world.member)
     assert client.post(url("materials_add", ev.pk), {"files": [pdf_upload("slides.pdf")]}).status_code == 302
-    kept = EventFile.objects.get()
+    kept = LearningFile.objects.get()
     stored = Path(settings.MEDIA_ROOT) / kept.stored_name
     stored.write_bytes(stored.read_bytes().replace(b"212 staff", b"999 staff"))
     response = client.get(url("file", kept.pk))

@@ -1,5 +1,6 @@
-"""The learning cycle's pages, and the pages that show the dissemination matrix, run an exact, pinned number of
-queries: the same with a few events, agencies, themes and actions as with many.
+"""The learning cycle's pages (the impact checks' among them), and the pages that show the dissemination matrix,
+run an exact, pinned number of queries: the same with a few events, agencies, themes, actions and impact checks as
+with many.
 
 Each test renders a page on a small world, grows it (more agencies, themes, reviews and actions tagged with the
 themes, events in every status, attendance and files), renders it again, and checks that the page really shows
@@ -30,7 +31,7 @@ from accounts.models import Agency, Role
 from actionplans.rules import Status, today
 from evidence import uploads
 from learning import selectors, services
-from learning.models import LearningEvent
+from learning.models import ImpactCheck, LearningEvent, SubCommittee
 from tests import evidence_samples as samples
 from tests import factories
 
@@ -47,7 +48,10 @@ def checked_pdf(name):
 
 class Data:
     """The world's agencies and theme, grown by ``add``; one held event (``event``) whose page is measured, with
-    the attendance of every agency and a register each, and materials."""
+    the attendance of every agency and a register each, and materials; and impact checks: one open check
+    (``check``) whose page is measured, reassigned and moved at each ``add`` (its history grows), a verified
+    action (``checked``) whose page lists a check more at each ``add`` (each finding "cannot tell yet", with its
+    evidence, schedules the next), and a check of every verified action ``add`` makes."""
 
     def __init__(self, world):
         self.world = world
@@ -57,6 +61,44 @@ class Data:
         self.event = self._event(title="Hidden men: working with fathers", status=EventStatus.HELD, days=-30,
                                  themes=[world.theme])
         self._attend(self.event, self.agencies)
+        self.committees = [SubCommittee.objects.create(name="Monitoring and Evaluation"),
+                           SubCommittee.objects.create(name="Professional Practice")]
+        for committee in self.committees:
+            committee.members.add(world.member)
+        self.check = self._check(factories.action(world.multi_plan, world.police, reference="V.1",
+                                                  status=Status.VERIFIED), days=10)
+        self.checked = factories.action(world.multi_plan, world.health, reference="V.2", status=Status.VERIFIED)
+        self._check(self.checked, days=-5)
+
+    def _check(self, action, *, days, committee=0):
+        return services.impact_check_schedule(action=action, actor=self.world.consultant,
+                                              due_on=today() + datetime.timedelta(days=days),
+                                              sub_committee=self.committees[committee] if committee is not None else None)
+
+    def _find(self, check, finding, follow_up_days=None):
+        services.impact_finding_record(
+            check=check, actor=self.world.admin, seen=ImpactCheck.Status.OPEN, finding=finding,
+            looked_at="An audit of case files.", finding_note=f"Found {finding}.", checked_on=today(),
+            follow_up="check" if follow_up_days else "",
+            follow_up_due=today() + datetime.timedelta(days=follow_up_days) if follow_up_days else None,
+            uploads=[checked_pdf("audit.pdf")],
+        )
+
+    def _grow_checks(self, verified):
+        """The measured check reassigned and moved; the next finding on ``checked``; a check of each newly
+        verified action, a third of them with a finding."""
+        w = self.world
+        check = ImpactCheck.objects.get(pk=self.check.pk)
+        committee = self.committees[1] if check.sub_committee == self.committees[0] else self.committees[0]
+        services.impact_check_update(check=check, actor=w.member, sub_committee=committee,
+                                     due_on=check.due_on + datetime.timedelta(days=7))
+        self._find(ImpactCheck.objects.get(action=self.checked, status=ImpactCheck.Status.OPEN),
+                   ImpactCheck.Finding.CANNOT_TELL, follow_up_days=60)
+        for action in verified:
+            n = int(action.reference[1:])
+            check = self._check(action, days=(n % 7) * 10 - 30, committee=[0, 1, None][n % 3])
+            if n % 3 == 0:
+                self._find(check, [ImpactCheck.Finding.EMBEDDED, ImpactCheck.Finding.PARTLY][n % 2])
 
     def _event(self, *, title, status, days, themes):
         w = self.world
@@ -91,6 +133,7 @@ class Data:
         services.materials_add(event=self.event, actor=w.member, uploads=[checked_pdf(f"slides-{self.count}.pdf")],
                                description="Slides")
         plans = [w.multi_plan, w.police_plan, w.health_plan]
+        verified = []
         for _ in range(actions):
             n = self.count = self.count + 1
             plan = plans[n % len(plans)]
@@ -99,6 +142,9 @@ class Data:
                 status=STATUSES[n % len(STATUSES)], target_date=today() + datetime.timedelta(days=(n % 5) * 20 - 45),
             )
             action.themes.set(self.themes[: n % len(self.themes) + 1])
+            if action.status == Status.VERIFIED:
+                verified.append(action)
+        self._grow_checks(verified)
         for _ in range(events):
             n = self.count = self.count + 1
             status = EVENT_STATUSES[n % len(EVENT_STATUSES)]
@@ -176,10 +222,37 @@ def _review_page(response):
 
 
 def _report_shown(response):
-    """The report's matrix is plain text (no links, for paper): its cells, and the rows of its tables of events."""
+    """The report's matrix is plain text (no links, for paper): its cells, the rows of its tables of events, and the
+    impact findings recorded since the report's date (section 8), each named by its action."""
     html = response.content.decode()
     matrix = html[html.index('class="table table-sm align-middle caption-top dissemination"'):]
-    return matrix.count("<td") + html.count('<table class="events">')
+    findings = response.context["report"].findings_since
+    table = html[html.index('<table class="findings">'):]
+    table = table[:table.index("</table>")]
+    assert table.count("<tr>") == len(findings) + 1  # and the heading's row
+    assert all(f"{check.action.plan.review.reference} {check.action.reference}<" in table for check in findings)
+    return matrix.count("<td") + html.count('<table class="events">') + len(findings)
+
+
+def _impact_list(response):
+    checks = list(response.context["page"].object_list)
+    html = response.content.decode()
+    assert _links(html, [check.get_absolute_url() for check in checks]) == len(checks)
+    return len(checks) + sum(bool(check.finding) for check in checks)
+
+
+def _impact_page(response):
+    html = response.content.decode()
+    check = response.context["check"]
+    assert f'href="{check.action.get_absolute_url()}"' in html
+    return len(response.context["history"]) + len(response.context["files"]) + len(response.context["follow_ups"])
+
+
+def _action_page(response):
+    """The action's impact checks, each a link to its page."""
+    checks = response.context["impact_checks"]
+    assert _links(response.content.decode(), [check.get_absolute_url() for check in checks]) == len(checks)
+    return len(checks)
 
 
 # (url name, argument, query string, what the page shows, {role: exact queries})
@@ -202,22 +275,38 @@ PAGES = [
     # The themes: the themes with their reviews counted, the figures of the visible actions by theme, the matrix
     # (four) = 6, plus 6.
     ("learning:themes", None, "", _theme_list, {"chair": 12, "member": 12, "agency_user": 13}),
-    # The dashboard (tests/test_dashboard_queries.py: 16 with the matrix, 17 for an agency user), and one query
-    # more: no snapshot is written in this test's transaction, so the trend is kept under the snapshots' version,
-    # read here (and the trend computed, the cache being cleared).
-    ("dashboard:index", None, "", _matrix_shown, {"chair": 17, "member": 17, "agency_user": 18}),
-    # The board report (tests/test_dashboard_queries.py: 23 with the matrix and the events held and scheduled, 24
-    # for an agency user), the events' themes in one query more (there are events here), and the trend's version
-    # (as the dashboard's, one more).
-    ("dashboard:report", None, "", _report_shown, {"chair": 25, "member": 25, "agency_user": 26}),
+    # The dashboard (tests/test_dashboard_queries.py: 18 with the matrix and the impact figures, 19 for an agency
+    # user), and one query more: no snapshot is written in this test's transaction, so the trend is kept under the
+    # snapshots' version, read here (and the trend computed, the cache being cleared).
+    ("dashboard:index", None, "", _matrix_shown, {"chair": 19, "member": 19, "agency_user": 20}),
+    # The board report (tests/test_dashboard_queries.py: 26 with the matrix, the events held and scheduled and
+    # section 8's impact figures and findings, 27 for an agency user), the events' themes in one query more (there
+    # are events here), and the trend's version (as the dashboard's, one more). The findings since the report's
+    # date are listed with their action, review, agency and sub-committee joined: no query per finding.
+    ("dashboard:report", None, "", _report_shown, {"chair": 28, "member": 28, "agency_user": 29}),
     # The review page (tests/test_query_counts.py: 12 for a member who works for an agency; 11 for the chair and a
     # member who does not, whose navigation names no agency): the learning events leave it as it was.
     ("reviews:detail", "review", "", _review_page, {"chair": 11, "member": 11, "agency_user": 12}),
+    # The impact checks: the count for the pager, the page of checks (action, review, plan's agency, lead agency,
+    # sub-committee and who recorded the finding joined), the filter form's lists of sub-committees and reviews
+    # = 4, plus 6, and the user's agency for an agency user (whose visible actions filter the same queries).
+    ("learning:impact_checks", None, "", _impact_list, {"chair": 10, "member": 10, "agency_user": 11}),
+    # ... the checks due or overdue (the dashboard's figures and the member's home page link to them): the same.
+    ("learning:impact_checks", None, "?state=attention", _impact_list, {"chair": 10, "member": 10, "agency_user": 11}),
+    # An impact check: the check (action, review, agencies, recommendation, sub-committee, who recorded it, the
+    # check it follows and the follow-up action joined), its files, its follow-up checks, its history (actors
+    # joined) = 4, plus 6; whether the member is in the check's sub-committee (may record its finding) is one
+    # more; an agency user's agency one more.
+    ("learning:impact_check", "check", "", _impact_page, {"chair": 10, "member": 11, "agency_user": 11}),
+    # A verified action's page lists its impact checks, the latest first, their sub-committees joined: one query
+    # (the action, its date changes, progress twice, evidence, themes, reminder items, history are the page's
+    # others) = 9, plus 6, and the user's agency for an agency user.
+    ("actionplans:action_detail", "checked", "", _action_page, {"chair": 15, "member": 15, "agency_user": 16}),
 ]
 
 
 def _url(world, data, name, arg, query):
-    args = [getattr(data if arg == "event" else world, arg).pk] if arg else []
+    args = [getattr(data if arg in ("event", "check", "checked") else world, arg).pk] if arg else []
     return reverse(name, args=args) + query.format(theme=world.theme.pk, health=world.health.pk)
 
 

@@ -16,11 +16,11 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.invitations import invitation_tokens
 from accounts.models import Role
-from actionplans import bulk, dates, rules
+from actionplans import bulk, dates, lifecycle, rules
 from actionplans.models import Action, ActionPlan, ProgressUpdate
 from evidence import uploads
 from learning import services as learning_services
-from learning.models import Attendance, EventFile, LearningEvent
+from learning.models import Attendance, ImpactCheck, LearningEvent, LearningFile, SubCommittee
 from reviews.models import Review
 from tests import evidence_samples as samples
 from tests import factories, matrix
@@ -161,6 +161,32 @@ GET_MATRIX = [
     ("learning:file",                   "material",      ALL_200),
     ("learning:file",                   "police_register", (LOGIN,  200,   200,   200,     200,   200,   404)),
     ("learning:file",                   "health_register", (LOGIN,  200,   200,   200,     200,   404,   200)),
+    # ... and the evidence behind an impact check's finding (an audit of case files) is no agency's to read.
+    ("learning:file",                   "impact_evidence", (LOGIN,  200,   200,   200,     200,   404,   404)),
+    # Impact checks: everyone reads the checks of the actions they may see (not those of another agency's own plan).
+    ("learning:impact_checks",          None,            ALL_200),
+    ("learning:impact_check",           "mine_check",    ALL_200),
+    ("learning:impact_check",           "police_check",  (LOGIN,    200,   200,   200,     200,   200,   404)),
+    ("learning:impact_check",           "unassigned_check", ALL_200),
+    ("learning:impact_check",           "done_check",    ALL_200),
+    ("learning:impact_check",           "withdrawn_check", ALL_200),
+    # The finding: the members of the check's sub-committee (`member` is in the one of mine_check and police_check,
+    # not in others_check's) and administrators; nobody while the check is unassigned but an administrator.
+    ("learning:impact_record",          "mine_check",    EDITORS_ONLY),
+    ("learning:impact_record",          "police_check",  (LOGIN,    200,   403,   403,     200,   403,   404)),
+    ("learning:impact_record",          "others_check",  (LOGIN,    403,   403,   403,     200,   403,   403)),
+    ("learning:impact_record",          "unassigned_check", (LOGIN, 403,   403,   403,     200,   403,   403)),
+    # ... once: not on a done check, nor on one withdrawn with its action's sign-off.
+    ("learning:impact_record",          "done_check",    NOBODY_NOW),
+    ("learning:impact_record",          "withdrawn_check", NOBODY_NOW),
+    # Reassigning a check or moving its date: members (whichever sub-committee has it) and administrators, while
+    # it is open.
+    ("learning:impact_edit",            "mine_check",    EDITORS_ONLY),
+    ("learning:impact_edit",            "police_check",  (LOGIN,    200,   403,   403,     200,   403,   404)),
+    ("learning:impact_edit",            "others_check",  EDITORS_ONLY),
+    ("learning:impact_edit",            "unassigned_check", EDITORS_ONLY),
+    ("learning:impact_edit",            "done_check",    NOBODY_NOW),
+    ("learning:impact_edit",            "withdrawn_check", NOBODY_NOW),
 ]
 
 POST_MATRIX = [
@@ -237,6 +263,20 @@ POST_MATRIX = [
     ("learning:event_move",             "unknown_move",  (LOGIN,    404,   404,   404,     404,   404,   404)),
     # Files are only downloaded.
     ("learning:file",                   "police_register", (LOGIN,  405,   405,   405,     405,   405,   405)),
+    ("learning:file",                   "impact_evidence", (LOGIN,  405,   405,   405,     405,   405,   405)),
+    # An impact check's finding (with a file of evidence), and its reassignment or new due date: as their GET rows.
+    ("learning:impact_record",          "mine_check",    WRITE_EDITORS_ONLY),
+    ("learning:impact_record",          "police_check",  (LOGIN,    SAVED, 403,   403,     SAVED, 403,   404)),
+    ("learning:impact_record",          "others_check",  (LOGIN,    403,   403,   403,     SAVED, 403,   403)),
+    ("learning:impact_record",          "unassigned_check", (LOGIN, 403,   403,   403,     SAVED, 403,   403)),
+    ("learning:impact_record",          "done_check",    NOBODY_NOW),
+    ("learning:impact_record",          "withdrawn_check", NOBODY_NOW),
+    ("learning:impact_edit",            "mine_check",    WRITE_EDITORS_ONLY),
+    ("learning:impact_edit",            "police_check",  (LOGIN,    SAVED, 403,   403,     SAVED, 403,   404)),
+    ("learning:impact_edit",            "others_check",  WRITE_EDITORS_ONLY),
+    ("learning:impact_edit",            "unassigned_check", WRITE_EDITORS_ONLY),
+    ("learning:impact_edit",            "done_check",    NOBODY_NOW),
+    ("learning:impact_edit",            "withdrawn_check", NOBODY_NOW),
 ]
 # fmt: on
 
@@ -248,7 +288,8 @@ DOMAIN_WRITES = [(url_name, obj) for url_name, obj, _ in POST_MATRIX if url_name
 def w(world):
     """world plus actions in the statuses that close moves: cancelled ones (on the multi-agency plan, led by the
     police, and on the police's own plan), a verified one (health-led); and password-reset links of a member who forgot theirs,
-    and invitation links of a member an administrator invited."""
+    and invitation links of a member an administrator invited; learning events (_add_learning_events) and impact
+    checks (_add_impact_checks)."""
     world.police_recommendation = factories.recommendation(
         world.review, agency=world.police, text="Police should check the history of every adult in the household."
     )
@@ -281,6 +322,7 @@ def w(world):
     world.invitation_link = (invited_uid, invitation_tokens.make_token(invited))
     world.spoiled_invitation_link = (invited_uid, "spoiled-token")
     _add_learning_events(world)
+    _add_impact_checks(world)
     return world
 
 
@@ -310,8 +352,8 @@ def _add_learning_events(world):
                                         register=checked_pdf("police-register.pdf"))
     learning_services.attendance_record(event=held, agency=world.health, actor=world.member, attended=0,
                                         note="Winter pressures.", register=checked_pdf("health-register.pdf"))
-    world.police_register = EventFile.objects.get(kind=EventFile.Kind.REGISTER, agency=world.police)
-    world.health_register = EventFile.objects.get(kind=EventFile.Kind.REGISTER, agency=world.health)
+    world.police_register = LearningFile.objects.get(kind=LearningFile.Kind.REGISTER, agency=world.police)
+    world.health_register = LearningFile.objects.get(kind=LearningFile.Kind.REGISTER, agency=world.health)
     (world.material,) = learning_services.materials_add(event=held, actor=world.member, uploads=[checked_pdf("slides.pdf")],
                                                         description="Slides")
     world.due_event = event("Briefing: the household's adults", -1)
@@ -333,6 +375,58 @@ def _add_learning_events(world):
     world.reinstate_cancelled = (cancelled.pk, "reinstate")
     world.reinstate_future = (world.future_event.pk, "reinstate")
     world.unknown_move = (held.pk, "delete")
+
+
+def _add_impact_checks(world):
+    """Impact checks, each of a verified action of its own (one open check per action): two for the Monitoring and
+    Evaluation sub-committee, whose member `member` is (one on the multi-agency plan, one on the police's own plan),
+    one for Professional Practice, which `member` is not in, one assigned to none; one done (embedded, recorded by
+    `member` with a file of evidence) and one withdrawn with its action's sign-off."""
+    today = rules.today()
+    world.sub_committee = SubCommittee.objects.create(name="Monitoring and Evaluation")
+    world.sub_committee.members.add(world.member)
+    world.other_committee = SubCommittee.objects.create(name="Professional Practice")
+    world.other_committee.members.add(factories.user(Role.MEMBER, username="practice-lead"))
+
+    def check(plan, reference, sub_committee, lead=world.health):
+        action = factories.action(plan, lead, reference=reference, status=rules.Status.VERIFIED)
+        return learning_services.impact_check_schedule(
+            action=action, actor=world.consultant, due_on=today + datetime.timedelta(days=20),
+            sub_committee=sub_committee,
+        )
+
+    world.mine_check = check(world.multi_plan, "1.20", world.sub_committee)
+    world.police_check = check(world.police_plan, "P.20", world.sub_committee, lead=world.police)
+    world.others_check = check(world.multi_plan, "1.21", world.other_committee)
+    world.unassigned_check = check(world.multi_plan, "1.22", None)
+    assert world.unassigned_check.sub_committee is None  # no sub-committee checks impact by default here
+    done = check(world.multi_plan, "1.23", world.sub_committee)
+    world.done_check = learning_services.impact_finding_record(
+        check=done, actor=world.member, seen=ImpactCheck.Status.OPEN, finding=ImpactCheck.Finding.EMBEDDED,
+        looked_at="A multi-agency audit of 20 case files.", finding_note="18 of the 20 files name every adult.",
+        checked_on=today - datetime.timedelta(days=2), uploads=[checked_pdf("audit.pdf")],
+    )
+    world.impact_evidence = LearningFile.objects.get(kind=LearningFile.Kind.IMPACT)
+    withdrawn = check(world.multi_plan, "1.24", world.sub_committee)
+    learning_services.impact_checks_withdraw(action=withdrawn.action, actor=world.consultant)
+    world.withdrawn_check = ImpactCheck.objects.get(pk=withdrawn.pk)
+    assert (world.done_check.status, world.withdrawn_check.status) == ("done", "withdrawn")
+
+
+def _impact_data(world, url_name, obj):
+    """A POST body the impact checks' forms accept (None for the other URLs)."""
+    check = ImpactCheck.objects.get(pk=getattr(world, obj).pk)
+    if url_name == "learning:impact_record":
+        return {"seen_status": check.status, "seen_changed_at": lifecycle.Seen.moment_of(check),
+                "finding": ImpactCheck.Finding.PARTLY, "looked_at": "A dip sample of 12 referrals.",
+                "finding_note": "Most referrals check the adults' history.", "checked_on": rules.today().isoformat(),
+                "follow_up": "check", "follow_up_due": (rules.today() + datetime.timedelta(days=90)).isoformat(),
+                "files": samples.upload("dip-sample.pdf", samples.pdf(), "application/pdf")}
+    if url_name == "learning:impact_edit":
+        return {"sub_committee": world.other_committee.pk,
+                "due_on": (check.due_on + datetime.timedelta(days=30)).isoformat(),
+                "loaded_version": factories.loaded_version(check)}
+    return None
 
 
 def _learning_data(world, url_name, obj):
@@ -363,6 +457,8 @@ def _learning_data(world, url_name, obj):
                 "reason": "The venue closed." if move == "cancel" else ""}
     if url_name == "learning:file":
         return {}
+    if url_name.startswith("learning:impact_"):
+        return _impact_data(world, url_name, obj)
     return None
 
 
@@ -635,6 +731,9 @@ WRITE_LINKS = [
     ("learning:event", "due_event", [("learning:event_move", "hold_due"), ("learning:event_move", "cancel_due")]),
     ("learning:event", "future_event", [("learning:event_move", "cancel_future")]),
     ("learning:event", "cancelled_event", [("learning:event_move", "reinstate_cancelled")]),
+    ("learning:impact_check", "mine_check", [("learning:impact_record", "mine_check"),
+                                             ("learning:impact_edit", "mine_check")]),
+    ("learning:impact_check", "others_check", [("learning:impact_edit", "others_check")]),
 ]
 
 
@@ -695,3 +794,81 @@ def test_an_event_dated_in_the_future_offers_no_hold_even_to_a_member(client, w)
     refused = client.get(matrix.url(world, "learning:event_move", "hold_future"))
     assert refused.status_code == 403
     assert "it can be marked as held from that day" in refused.content.decode()
+
+
+def _link(world, url_name, obj):
+    return f'"{matrix.url(world, url_name, obj)}"'
+
+
+def test_the_finding_is_offered_only_to_the_checks_sub_committee_and_administrators(client, w):
+    world = w
+    client.force_login(world.member)  # in the sub-committee of mine_check, not in that of others_check
+    html = client.get(matrix.url(world, "learning:impact_check", "others_check")).content.decode()
+    assert _link(world, "learning:impact_edit", "others_check") in html
+    assert _link(world, "learning:impact_record", "others_check") not in html
+    html = client.get(matrix.url(world, "learning:impact_check", "unassigned_check")).content.decode()
+    assert _link(world, "learning:impact_record", "unassigned_check") not in html
+    refused = client.get(matrix.url(world, "learning:impact_record", "unassigned_check"))
+    assert refused.status_code == 403 and "assign it to a sub-committee first" in refused.content.decode()
+    client.force_login(world.admin)
+    for obj in ("others_check", "unassigned_check"):
+        html = client.get(matrix.url(world, "learning:impact_check", obj)).content.decode()
+        assert _link(world, "learning:impact_record", obj) in html
+    for role in ("agency_user", "other"):  # an agency reads the check of its action, and is offered no change
+        client.force_login(getattr(world, role))
+        html = client.get(matrix.url(world, "learning:impact_check", "mine_check")).content.decode()
+        assert _link(world, "learning:impact_record", "mine_check") not in html
+        assert _link(world, "learning:impact_edit", "mine_check") not in html
+
+
+def test_a_done_checks_evidence_is_linked_for_the_boards_roles_and_for_no_agency(client, w):
+    world = w
+    evidence = _link(world, "learning:file", "impact_evidence")
+    for role in ("member", "chair", "consultant", "admin"):
+        client.force_login(getattr(world, role))
+        html = client.get(matrix.url(world, "learning:impact_check", "done_check")).content.decode()
+        assert evidence in html and "audit.pdf" in html, role
+        assert _link(world, "learning:impact_record", "done_check") not in html  # recorded once
+        assert _link(world, "learning:impact_edit", "done_check") not in html
+    for role in ("agency_user", "other"):
+        client.force_login(getattr(world, role))
+        html = client.get(matrix.url(world, "learning:impact_check", "done_check")).content.decode()
+        assert "18 of the 20 files name every adult." in html  # the finding itself is read
+        assert evidence not in html and "audit.pdf" not in html, role
+
+
+def test_the_impact_checks_of_another_agencys_own_plan_are_listed_nowhere_for_its_users(client, w):
+    world = w
+    police_check = world.police_check.get_absolute_url()
+    client.force_login(world.other)  # health
+    listed = client.get(reverse("learning:impact_checks"))
+    assert world.police_check.pk not in {check.pk for check in listed.context["page"].object_list}
+    assert f'"{police_check}"' not in listed.content.decode()
+    assert listed.context["page"].paginator.count == 5  # the checks of the multi-agency plan's actions
+    mine = client.get(reverse("learning:impact_checks") + "?mine=yes&state=attention")
+    assert world.police_check not in mine.context["page"].object_list
+    client.force_login(world.agency_user)  # police: its own plan's check too
+    listed = client.get(reverse("learning:impact_checks"))
+    assert listed.context["page"].paginator.count == 6 and f'"{police_check}"' in listed.content.decode()
+    action_page = client.get(reverse("actionplans:action_detail", args=[world.police_check.action_id]))
+    assert f'"{police_check}"' in action_page.content.decode()  # the action's page lists its check
+
+
+def test_a_members_own_checks_are_those_of_their_sub_committees(client, w):
+    world = w
+    client.force_login(world.member)
+    mine = client.get(reverse("learning:impact_checks") + "?mine=yes").context["page"]
+    assert {check.pk for check in mine.object_list} == {
+        world.mine_check.pk, world.police_check.pk, world.done_check.pk, world.withdrawn_check.pk}
+
+
+def test_the_members_of_a_sub_committee_no_longer_meeting_record_no_finding(client, w):
+    world = w
+    SubCommittee.objects.filter(pk=world.sub_committee.pk).update(is_active=False)
+    client.force_login(world.member)
+    assert client.get(matrix.url(world, "learning:impact_record", "mine_check")).status_code == 403
+    assert client.get(matrix.url(world, "learning:impact_edit", "mine_check")).status_code == 200  # reassign it
+    html = client.get(matrix.url(world, "learning:impact_check", "mine_check")).content.decode()
+    assert _link(world, "learning:impact_record", "mine_check") not in html
+    client.force_login(world.admin)
+    assert client.get(matrix.url(world, "learning:impact_record", "mine_check")).status_code == 200

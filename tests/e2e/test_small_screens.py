@@ -15,14 +15,16 @@ SCREENS = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 768, "hei
 COMMON = ["/", "/dashboard/", "/reviews/", "/reviews/?kind=serious_case", "/reviews/recommendations/",
           "/reviews/recommendations/?gap=yes", "/actions/", "/actions/?evidence=awaiting", "/dashboard/report/",
           "/reminders/preferences/", "/accounts/password/", "/no-such-page/", "/learning/events/",
-          "/learning/events/?status=scheduled", "/learning/themes/", "/learning/dissemination/"]
+          "/learning/events/?status=scheduled", "/learning/themes/", "/learning/dissemination/", "/learning/impact/",
+          "/learning/impact/?state=attention"]
 ROLE_PAGES = {
     "member": ["/reviews/new/", "/learning/events/new/"],
     "chair": [],
     "consultant": ["/evidence/queue/"],
     "police": ["/actions/mine/"],
     "admin": ["/admin/", "/admin/accounts/user/", "/admin/accounts/user/add/", "/admin/actionplans/action/",
-              "/admin/reviews/recommendation/", "/admin/learning/learningevent/", "/admin/learning/eventfile/"],
+              "/admin/reviews/recommendation/", "/admin/learning/learningevent/", "/admin/learning/learningfile/",
+              "/admin/learning/subcommittee/", "/admin/learning/impactcheck/"],
 }
 
 # What makes a page wider than the screen, for the failure message: the outermost elements sticking out on the
@@ -87,6 +89,18 @@ def object_pages(page):
     theme = first_link(page, r"/learning/themes/\d+/")
     assert theme, "no theme to open"
     found.append(theme)
+    # A done impact check (its finding, and its evidence for the board's roles), and one to do with the forms the
+    # role may open there: the finding (its sub-committee's members, administrators) and the reassignment.
+    page.goto("/learning/impact/?state=done")
+    done = first_link(page, r"/learning/impact/\d+/")
+    assert done, "no done impact check to open"
+    page.goto("/learning/impact/?state=attention")
+    check = first_link(page, r"/learning/impact/\d+/")
+    assert check, "no impact check due to open"
+    found += [done, check]
+    page.goto(check)
+    found += filter(None, [first_link(page, pattern) for pattern in (
+        r"/learning/impact/\d+/finding/", r"/learning/impact/\d+/edit/")])
     # An action with evidence the role may see: waiting for a decision, rejected, or any of its own.
     for actions in ("/actions/?evidence=awaiting", "/actions/?evidence=rejected", "/actions/mine/", "/actions/"):
         page.goto(actions)
@@ -120,6 +134,9 @@ def test_every_page_fits_the_screen_as_each_role(sign_in, axe_check, role, scree
     paths = COMMON + ROLE_PAGES[role] + object_pages(page)
     if role in ("member", "police", "admin"):  # they record attendance: its form is among the pages
         assert any(re.fullmatch(r"/learning/events/\d+/attendance/\d+/", path) for path in paths), paths
+    impact_forms = [path for path in paths if re.fullmatch(r"/learning/impact/\d+/(finding|edit)/", path)]
+    # The demo's member sits on both sub-committees: they and the administrator record findings and reassign.
+    assert len(impact_forms) == (2 if role in ("member", "admin") else 0), paths
     visited = []
     for path in dict.fromkeys(paths):  # each once, in order
         response = page.goto(path)

@@ -15,14 +15,14 @@ from accounts.models import Agency, Role, User
 from accounts.validators import DEMO_PASSWORD
 from actionplans import dates, lifecycle, rules
 from actionplans.models import Action, ActionPlan, ProgressUpdate, TargetDateChange
-from audit.services import record_created, record_sealed
+from audit.services import record_changed, record_created, record_sealed, snapshot
 from dashboard import services as dashboard_services
 from evidence import services as evidence_services
 from evidence import uploads
 from evidence.documents import simple_pdf
 from evidence.models import Evidence, EvidenceDecision
 from learning import services as learning_services
-from learning.models import Attendance, LearningEvent
+from learning.models import Attendance, ImpactCheck, LearningEvent, SubCommittee
 from reviews import demo
 from reviews.models import Recommendation, Review, Theme
 
@@ -60,11 +60,13 @@ class Command(BaseCommand):
             agencies = self.seed_agencies()
             users, new_users = self.seed_users(agencies)
             themes = self.seed_themes()
+            self.seed_sub_committees(users)
             self.new_actions = []
             for review_data in demo.REVIEWS:
                 self.seed_review(review_data, agencies, users, themes)
             self.seed_evidence(users)
             self.sign_off(users)
+            self.seed_impact_checks(users)
             self.seed_learning_events(agencies, users, themes)
         self.report(new_users)
         self.seed_trend()
@@ -353,6 +355,50 @@ class Command(BaseCommand):
         self.created += 1
         return item
 
+    def seed_sub_committees(self, users):
+        self.sub_committees = {}
+        for name, description, checks_impact, members in demo.SUB_COMMITTEES:
+            sub_committee, created = self.upsert(
+                SubCommittee, {"name": name}, {"description": description, "checks_impact": checks_impact}
+            )
+            if created:
+                sub_committee.members.set([users[username] for username in members])
+                record_created(sub_committee, actor=None)
+            self.sub_committees[name.split()[0].lower()] = sub_committee
+
+    def seed_impact_checks(self, users):
+        """The impact checks of the actions verified in this run (their sign-off made them, due six months on)
+        become demo.IMPACT_CHECKS: findings through learning.services as a member records them, and due dates
+        moved to the demo's (recorded as the system's change: the demo's dates are relative to today)."""
+        verified = sorted(
+            (action for action, data in self.new_actions if data["status"] == rules.Status.VERIFIED),
+            key=lambda a: (a.plan.review.reference, a.plan.agency.short_name if a.plan.agency else "", a.reference),
+        )
+        checks = ImpactCheck.objects.filter(action__in=verified, status=ImpactCheck.Status.OPEN)
+        by_action = {check.action_id: check for check in checks}
+        for action, scenario in zip(verified, demo.IMPACT_CHECKS, strict=False):
+            check = by_action[action.pk]
+            if scenario[0] == "due":
+                _, days, sub_committee = scenario
+                self.move_check(check, self.today + datetime.timedelta(days=days), sub_committee)
+                continue
+            finding, days_ago, looked_at, note, follow_up_days = scenario
+            self.move_check(check, self.day(days_ago + 7), None)  # it fell due a week before its finding
+            learning_services.impact_finding_record(
+                check=check, actor=users["member"], seen=check.status, finding=finding, looked_at=looked_at,
+                finding_note=note, checked_on=self.day(days_ago), follow_up="check" if follow_up_days else "",
+                follow_up_due=self.today + datetime.timedelta(days=follow_up_days) if follow_up_days else None,
+            )
+
+    def move_check(self, check, due_on, sub_committee):
+        """The demo's due date (and sub-committee) of a check, recorded as the system's change."""
+        before = snapshot(check, ["due_on", "sub_committee"])
+        check.due_on = due_on
+        if sub_committee:
+            check.sub_committee = self.sub_committees[sub_committee]
+        ImpactCheck.objects.filter(pk=check.pk).update(due_on=check.due_on, sub_committee=check.sub_committee)
+        record_changed(check, actor=None, before=before)
+
     def seed_learning_events(self, agencies, users, themes):
         """The learning events, through learning.services as their pages would write them. An event that exists
         already (same title) keeps its status, attendance and files, whatever happened to it since."""
@@ -425,6 +471,8 @@ class Command(BaseCommand):
             f"{s.label.lower()} {n}" for s, n in evidence.items()
         ))
         write("Actions by status: " + ", ".join(f"{s.label.lower()} {n}" for s, n in by_status.items()))
+        checks = {s: ImpactCheck.objects.filter(status=s).count() for s in ImpactCheck.Status}
+        write("Impact checks: " + ", ".join(f"{s.label.lower()} {n}" for s, n in checks.items()))
         events = {s: LearningEvent.objects.filter(status=s).count() for s in LearningEvent.Status}
         write("Learning events: " + ", ".join(f"{s.label.lower()} {n}" for s, n in events.items())
               + f"; attendance recorded {Attendance.objects.count()} times")
