@@ -225,6 +225,13 @@ def figures_for(actions, on=None):
     return Figures(**actions.aggregate(**figures_aggregates(on)))
 
 
+def figures_by(actions, key):
+    """Figures of a queryset of actions grouped by ``key`` (a field path: a review, a theme, a recommendation), in
+    one query: {key's value: Figures}."""
+    rows = actions.order_by().values(key).annotate(**figures_aggregates())
+    return {row.pop(key): Figures(**row) for row in rows}
+
+
 def figures_from_row(row, prefix=""):
     """Figures from an object annotated with figures_aggregates(), attribute names prefixed."""
     return Figures(**{name: getattr(row, f"{prefix}{name}") or 0 for name in Figures.__dataclass_fields__})

@@ -155,12 +155,6 @@ def _grouping_sets(sql, params, review, agency, sums):
 # --- Figures --------------------------------------------------------------------------------------------
 
 
-def figures_by(actions, key):
-    """Figures of a queryset of actions grouped by ``key`` (a field path), in one query."""
-    rows = actions.order_by().values(key).annotate(**rules.figures_aggregates())
-    return {row.pop(key): rules.Figures(**row) for row in rows}
-
-
 def figures_split(actions):
     """Figures of a set of actions in total, by review and by lead agency, from one query: grouped by (review, lead
     agency), then summed at the three levels in the database (_grouping_sets). Each action is in exactly one group,
@@ -580,7 +574,7 @@ def report(user, since):
         row.overdue = [a for a in overdue if a.plan.review_id == row.obj.pk]
         row.verified_since = [a for a in verified if a.plan.review_id == row.obj.pk]
         row.recommendations = of_review.get(row.obj.pk, [])
-    by_theme = figures_by(actions, "themes")
+    by_theme = rules.figures_by(actions, "themes")
     themes = [
         Row(obj=theme, figures=by_theme.get(theme.pk, rules.Figures()), scope={"theme": theme.pk}, name=theme.name)
         for theme in Theme.objects.order_by("name")

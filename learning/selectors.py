@@ -14,6 +14,7 @@ from dashboard import versions
 from learning import rules
 from learning.models import Attendance, LearningEvent
 from reviews.models import Review, Theme
+from reviews.selectors import reviews_with_figures
 
 Status = LearningEvent.Status
 
@@ -163,16 +164,8 @@ def theme_page(user, theme):
     it, each review tagged with it and its figures, the events that carried it, and its column of the matrix."""
     from dashboard.selectors import figure_links
 
-    actions = access.visible_actions(user)
-    figures = action_rules.Figures(**actions.filter(themes=theme).aggregate(**action_rules.figures_aggregates()))
-    reviews = list(Review.objects.filter(themes=theme).order_by("reference"))
-    rows = (
-        actions.filter(plan__review__in=[review.pk for review in reviews]).order_by()
-        .values("plan__review_id").annotate(**action_rules.figures_aggregates())
-    )
-    by_review = {row.pop("plan__review_id"): action_rules.Figures(**row) for row in rows}
-    for review in reviews:
-        review.figures = by_review.get(review.pk, action_rules.Figures())
+    figures = action_rules.figures_for(access.visible_actions(user).filter(themes=theme))
+    reviews = reviews_with_figures(user, Review.objects.filter(themes=theme))
     events = list(with_reach(LearningEvent.objects.filter(themes=theme)).order_by("-held_on", "title"))
     return ThemePage(
         theme=theme,
@@ -190,11 +183,9 @@ def themes_with_figures(user):
     themes = list(
         Theme.objects.order_by("retired_at", "name").annotate(review_count=Count("reviews", distinct=True))
     )
-    rows = (
-        access.visible_actions(user).filter(themes__in=[t.pk for t in themes]).order_by()
-        .values("themes").annotate(**action_rules.figures_aggregates())
+    by_theme = action_rules.figures_by(
+        access.visible_actions(user).filter(themes__in=[t.pk for t in themes]), "themes"
     )
-    by_theme = {row.pop("themes"): action_rules.Figures(**row) for row in rows}
     matrix = dissemination()
     columns = {column.pk: column for column in matrix.themes}
     for theme in themes:

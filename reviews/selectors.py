@@ -5,21 +5,12 @@ from actionplans import rules
 from actionplans.models import Action
 from actionplans.selectors import with_latest_progress
 from reviews import rules as learning_rules
-from reviews.models import Review
 
 
-def reviews_with_figures(user, kind=""):
-    """Every review (of this ``kind``, if given), each with .figures over the actions this user may see. Two
-    queries."""
-    reviews = Review.objects.filter(kind=kind) if kind else Review.objects.all()
-    rows = (
-        access.visible_actions(user)
-        .filter(plan__review__in=reviews)
-        .order_by()
-        .values("plan__review_id")
-        .annotate(**rules.figures_aggregates())
-    )
-    by_review = {row.pop("plan__review_id"): rules.Figures(**row) for row in rows}
+def reviews_with_figures(user, reviews):
+    """``reviews`` (a queryset: of a kind, tagged with a theme), the latest commissioned first, each with .figures
+    over the actions this user may see. Two queries."""
+    by_review = rules.figures_by(access.visible_actions(user).filter(plan__review__in=reviews), "plan__review_id")
     reviews = list(reviews.order_by("-commissioned_on", "reference"))
     for review in reviews:
         review.figures = by_review.get(review.pk, rules.Figures())
@@ -70,14 +61,9 @@ def review_recommendations(user, review, plans):
 def recommendations_with_figures(user, recommendations):
     """``recommendations`` (a list, e.g. a page, read with reviews.rules.with_live_actions) each with ``.figures``
     over the actions this user may see that answer it. One query."""
-    rows = (
-        access.visible_actions(user)
-        .filter(recommendation__in=[r.pk for r in recommendations])
-        .order_by()
-        .values("recommendation_id")
-        .annotate(**rules.figures_aggregates())
+    by_recommendation = rules.figures_by(
+        access.visible_actions(user).filter(recommendation__in=[r.pk for r in recommendations]), "recommendation_id"
     )
-    by_recommendation = {row.pop("recommendation_id"): rules.Figures(**row) for row in rows}
     for recommendation in recommendations:
         recommendation.figures = by_recommendation.get(recommendation.pk, rules.Figures())
     return recommendations

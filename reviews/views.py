@@ -20,7 +20,9 @@ def review_list(request):
     kind = request.GET.get("kind")
     kind = kind if kind in Review.Kind.values else ""
     context = {
-        "reviews": selectors.reviews_with_figures(request.user, kind=kind),
+        "reviews": selectors.reviews_with_figures(
+            request.user, Review.objects.filter(kind=kind) if kind else Review.objects.all()
+        ),
         "kind": kind,
         "kinds": Review.Kind.choices,
         "can_change": access.can_change_reviews(request.user),
