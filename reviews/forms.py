@@ -72,7 +72,13 @@ class RecommendationForm(StaleEditGuard, forms.ModelForm):
 
     def clean_number(self):
         number = self.cleaned_data["number"]
-        taken = Recommendation.objects.filter(review=self.review, number=number).exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise forms.ValidationError(f"{self.review.reference} already has a recommendation {number}.")
+        taken = self.number_taken(number)
+        if taken:
+            raise forms.ValidationError(taken)
         return number
+
+    def number_taken(self, number):
+        """The message when another recommendation of this review already has ``number``, or None. Asked again when
+        a save is refused, since another member may have taken the number since the form was checked."""
+        taken = Recommendation.objects.filter(review=self.review, number=number).exclude(pk=self.instance.pk)
+        return f"{self.review.reference} already has a recommendation {number}." if taken.exists() else None

@@ -88,10 +88,14 @@ def _save_recommendation(form, save):
     recommendation alike at once) comes back as the form's error, with nothing written."""
     try:
         return save()
-    except ValidationError as error:
-        form.add_error(None, error)
-    except IntegrityError:
-        form.add_error("number", f"{form.review.reference} already has a recommendation with this number.")
+    except (ValidationError, IntegrityError) as error:
+        taken = form.number_taken(form.cleaned_data["number"])
+        if taken:
+            form.add_error("number", taken)
+        elif isinstance(error, ValidationError):
+            form.add_error(None, error)
+        else:
+            raise
     return None
 
 

@@ -148,6 +148,32 @@ def test_a_form_opened_before_someone_elses_save_is_refused(client, world):
     assert recommendation.text == "The second member's wording."
 
 
+@pytest.mark.parametrize("check", ["the model's check", "the database's constraint"])
+def test_a_number_taken_after_the_form_was_checked_is_refused_with_the_forms_message(client, world, monkeypatch, check):
+    """Another member saves number N between this form's check and its save: whichever rule catches it (the
+    model's full_clean, or the unique constraint when both pass full_clean at once), the member reads one
+    message naming the review and the number, on the number field, and only the other recommendation exists."""
+    from reviews import services
+
+    review = factories.review()
+    real_create = services.recommendation_create
+
+    def rival_first(*, review, actor, **values):
+        factories.recommendation(review, number=values["number"], text="The other member's recommendation.")
+        if check == "the database's constraint":
+            monkeypatch.setattr(Recommendation, "validate_constraints", lambda self, exclude=None: None)
+        return real_create(review=review, actor=actor, **values)
+
+    monkeypatch.setattr(services, "recommendation_create", rival_first)
+    client.force_login(world.member)
+    response = client.post(reverse("reviews:recommendation_create", args=[review.pk]), {
+        "number": "1", "text": "Share information.", "agency": "", "response": "awaiting", "responded_on": "",
+        "response_reasons": "", "loaded_version": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors["number"] == [f"{review.reference} already has a recommendation 1."]
+    assert list(review.recommendations.values_list("text", flat=True)) == ["The other member's recommendation."]
+
+
 def test_a_new_recommendation_is_numbered_after_the_others_by_default(client, world):
     client.force_login(world.member)
     highest = world.review.recommendations.order_by("-number").first().number
