@@ -279,11 +279,16 @@ def get_evidence(user, pk, need=Need.VIEW):
 
 def visible_reminder_items(user):
     """The reminder log as this user may read it: an agency user sees no reminder about evidence it may not see
-    (another agency's evidence waiting for a decision, say), nor any about actions it may not see."""
+    (another agency's evidence waiting for a decision, say), nor any about actions or impact checks it may not
+    see, and of the reminders about attendance at learning events only those about its own agency's."""
     items = ReminderItem.objects.all()
     if user.is_agency_user:
-        items = items.filter(action__in=visible_actions(user)).filter(
+        items = items.filter(
+            Q(action__in=visible_actions(user)) | Q(action__isnull=True, agency=user.agency_id)
+        ).filter(
             Q(evidence__isnull=True) | Q(evidence__in=visible_evidence(user))
+        ).filter(
+            Q(impact_check__isnull=True) | Q(impact_check__in=visible_impact_checks(user))
         )
     return items
 

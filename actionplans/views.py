@@ -14,7 +14,7 @@ from actionplans.selectors import with_latest_progress
 from audit.services import history_of
 from dashboard.selectors import known_total
 from evidence.selectors import action_evidence_context
-from reminders.selectors import reminder_items_of_action
+from reminders.selectors import reminder_items_about
 from scrsystem.http import form_values, paginate, posted, refused_status
 
 LIST_RELATED = ("plan__review", "plan__agency", "lead_agency", "responsible_officer")
@@ -126,7 +126,7 @@ def action_detail(request, pk):
         "themes": action.themes.all(),
         "updates": action.progress_updates.select_related("author"),
         "history": history_of(action),
-        "reminder_items": reminder_items_of_action(user, action),
+        "reminder_items": reminder_items_about(user, action=action),
         # Whether practice changed since it was verified (learning.services: one check at a time, the latest first).
         "impact_checks": list(action.impact_checks.select_related("sub_committee").order_by("-due_on", "-pk")),
         "progress_form": ProgressForm(action=action, statuses=statuses) if statuses else None,

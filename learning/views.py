@@ -22,6 +22,7 @@ from learning import rules, selectors, services
 from learning.filters import EventFilter, ImpactCheckFilter
 from learning.forms import AttendanceForm, EventForm, EventMoveForm, FindingForm, ImpactCheckForm, MaterialsForm
 from learning.models import Attendance, ImpactCheck, LearningEvent, LearningFile
+from reminders.selectors import reminder_items_about
 from reviews.models import Theme
 from scrsystem.http import attachment, form_values, paginate, posted, refused_status
 
@@ -92,6 +93,7 @@ def event_detail(request, pk):
         "people": sum(record.attended for _, record in attendance if record is not None),
         "materials": [kept for kept in files if kept.kind == LearningFile.Kind.MATERIAL],
         "moves": services.moves_for(request.user, event),
+        "reminder_items": reminder_items_about(request.user, event=event),
         "can_change": access.can_change_events(request.user),
         "history": history_of(event),
         "today": action_rules.today(),
@@ -258,6 +260,7 @@ def impact_detail(request, pk):
         "files": list(access.visible_learning_files(request.user).filter(impact_check=check)),
         "follow_ups": list(check.follow_ups.order_by("due_on")),
         "may_record": check.status == ImpactCheck.Status.OPEN and access.can_record_finding(request.user, check),
+        "reminder_items": reminder_items_about(request.user, impact_check=check),
         "can_change": check.status == ImpactCheck.Status.OPEN and access.can_change_events(request.user),
         "history": history_of(check),
         "today": today,

@@ -20,6 +20,9 @@ class Kind(models.TextChoices):
     OVERDUE = "overdue", "Overdue"
     ESCALATION = "escalation", "Escalation"
     EVIDENCE_WAITING = "evidence_waiting", "Evidence waiting for a decision"
+    IMPACT_OVERDUE = "impact_overdue", "Impact check overdue"
+    IMPACT_DUE = "impact_due", "Impact check due soon"
+    ATTENDANCE = "attendance", "Attendance not recorded"
 
 
 class Reminder(models.Model):
@@ -74,7 +77,9 @@ class Reminder(models.Model):
 
 
 class ReminderItem(models.Model):
-    """One thing an e-mail reminds of: an action at a number of days, or (for consultants) evidence waiting."""
+    """One thing an e-mail reminds of: an action at a number of days, (for consultants) evidence waiting, (for a
+    sub-committee's members) an impact check due or overdue, or (for an agency's users) its attendance at a held
+    learning event not recorded."""
 
     reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="items")
     kind = models.CharField(max_length=20, choices=[c for c in Kind.choices if c[0] != Kind.DIGEST])
@@ -85,7 +90,21 @@ class ReminderItem(models.Model):
         "evidence.Evidence", on_delete=models.PROTECT, related_name="reminder_items", null=True, blank=True,
         help_text="For the consultants' digest: the evidence item waiting for a decision (its action is set too).",
     )
-    days = models.IntegerField(help_text="Days left (due soon), days overdue, or days the evidence has waited.")
+    impact_check = models.ForeignKey(
+        "learning.ImpactCheck", on_delete=models.PROTECT, related_name="reminder_items", null=True, blank=True,
+        help_text="For an impact check due or overdue (its action is set too).",
+    )
+    event = models.ForeignKey(
+        "learning.LearningEvent", on_delete=models.PROTECT, related_name="reminder_items", null=True, blank=True,
+        help_text="For attendance not recorded: the held event.",
+    )
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="reminder_items", null=True, blank=True,
+        help_text="For attendance not recorded: the agency whose attendance is missing.",
+    )
+    days = models.IntegerField(
+        help_text="Days left (due soon), days overdue, days the evidence has waited, or days since the event."
+    )
 
     class Meta:
         ordering = ["reminder_id", "kind", "id"]
@@ -99,7 +118,7 @@ class ReminderPreference(models.Model):
 
     class Delivery(models.TextChoices):
         DIGEST = "digest", "Daily digest: one e-mail a day with everything that needs me"
-        SEPARATE = "separate", "Separate e-mails: one for each kind of reminder (due soon, overdue, escalation)"
+        SEPARATE = "separate", "Separate e-mails: one for each kind of reminder (due soon, overdue, escalation …)"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference"
@@ -108,7 +127,8 @@ class ReminderPreference(models.Model):
     due_soon = models.BooleanField(
         "remind me before target dates",
         default=True,
-        help_text="Due-soon reminders only. Overdue and escalation reminders are always sent.",
+        help_text="Reminders before an action's target date or an impact check's due date. Overdue, escalation "
+        "and the others are always sent.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

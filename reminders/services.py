@@ -7,7 +7,12 @@ The rules are DOMAIN.md's "Reminders", with the offsets from settings (README, "
 - escalation: on the day an action is REMINDER_ESCALATION_DAYS (28) overdue, to the usual people and to every
   sub-committee member, once (that day has no ordinary overdue reminder);
 - evidence waiting: every REMINDER_EVIDENCE_DIGEST_WEEKDAY (Monday), to every active consultant, the evidence
-  items still waiting for a decision more than REMINDER_EVIDENCE_WAITING_DAYS (14) days after submission.
+  items still waiting for a decision more than REMINDER_EVIDENCE_WAITING_DAYS (14) days after submission;
+- impact checks (the learning cycle): an open check due soon or overdue on the same days as an action (no
+  escalation), to the active members of its sub-committee (or, with none, every active member);
+- attendance: REMINDER_ATTENDANCE_DAYS (7, 14, 21, 28) days after a learning event was held, to the active users of
+  each partner agency whose attendance is not recorded (an agency with none: the member who recorded the event,
+  or every active member).
 
 "Overdue" and "open" are actionplans.rules' definitions. The usual people are the action's responsible officer
 or, when it has none (or the officer's account is inactive), the active users of its lead agency.
@@ -76,21 +81,36 @@ MARK_EVERY = 50
 MARK_WITHIN = 0.2
 
 #: The order of the sections of an e-mail, most urgent first.
-SECTION_ORDER = [Kind.ESCALATION, Kind.OVERDUE, Kind.DUE_SOON, Kind.EVIDENCE_WAITING]
+SECTION_ORDER = [
+    Kind.ESCALATION, Kind.OVERDUE, Kind.DUE_SOON, Kind.EVIDENCE_WAITING, Kind.IMPACT_OVERDUE, Kind.IMPACT_DUE,
+    Kind.ATTENDANCE,
+]
+
+#: The reminders before a date, which a person may turn off (ReminderPreference.due_soon); soonest first.
+DUE_SOON_KINDS = (Kind.DUE_SOON, Kind.IMPACT_DUE)
+
+#: What an item is about, besides its kind: the fields of Item (and the columns of ReminderItem) that name it.
+SUBJECTS = ("action", "evidence", "impact_check", "event", "agency")
 
 
 @dataclasses.dataclass
 class Item:
-    """One thing to remind someone of: an action (or evidence item) and the number of days that matters."""
+    """One thing to remind someone of, and the number of days that matters: an action (with an evidence item for
+    the consultants' digest), an impact check (with its action), or a held event with the agency whose
+    attendance is missing."""
 
     kind: str
     days: int
     action: Action | None = None
     evidence: object | None = None
+    impact_check: object | None = None
+    event: object | None = None
+    agency: object | None = None
 
     @functools.cached_property
     def key(self):
-        return (self.kind, self.action.pk if self.action else None, self.evidence.pk if self.evidence else None)
+        """(kind, then the pk of each of SUBJECTS or None): what a ReminderItem row of it holds, days aside."""
+        return (self.kind, *(subject.pk if (subject := getattr(self, name)) else None for name in SUBJECTS))
 
 
 @dataclasses.dataclass
@@ -136,16 +156,37 @@ class Outcome:
 def action_reminder_on(target_date, on):
     """(kind, days) of the reminder that an open action with this target date has on day ``on``, or None."""
     overdue = rules.days_overdue(rules.Status.IN_PROGRESS, target_date, on)
+    if overdue == settings.REMINDER_ESCALATION_DAYS:
+        return Kind.ESCALATION, overdue
+    return dated_reminder_on(target_date, on)
+
+
+def dated_reminder_on(due, on, overdue_kind=Kind.OVERDUE, due_soon_kind=Kind.DUE_SOON):
+    """(kind, days) of the reminder something open with date ``due`` (an action's target date, an impact check's
+    due date) has on day ``on``, escalation aside: overdue on the first day past it and every
+    REMINDER_OVERDUE_REPEAT_DAYS days after, due soon REMINDER_DUE_SOON_DAYS days before it; or None."""
+    overdue = rules.days_overdue(rules.Status.IN_PROGRESS, due, on)
     if overdue:
-        if overdue == settings.REMINDER_ESCALATION_DAYS:
-            return Kind.ESCALATION, overdue
         if (overdue - 1) % settings.REMINDER_OVERDUE_REPEAT_DAYS == 0:
-            return Kind.OVERDUE, overdue
+            return overdue_kind, overdue
         return None
-    days_left = (target_date - on).days
+    days_left = (due - on).days
     if days_left in settings.REMINDER_DUE_SOON_DAYS:
-        return Kind.DUE_SOON, days_left
+        return due_soon_kind, days_left
     return None
+
+
+def _dates_with_reminders(dated, field, on, reminder_on):
+    """{date: (kind, days)} for the distinct values of ``field`` in the queryset ``dated`` (open things) that are past
+    or at a due-soon offset on day ``on`` and have a reminder (``reminder_on(date, on)``). One query."""
+    due_soon_dates = [on + datetime.timedelta(days=d) for d in settings.REMINDER_DUE_SOON_DAYS]
+    dates = (
+        dated.filter(Q(**{f"{field}__lt": on}) | Q(**{f"{field}__in": due_soon_dates}))
+        .order_by()
+        .values_list(field, flat=True)
+        .distinct()
+    )
+    return {date: reminder for date in dates if (reminder := reminder_on(date, on))}
 
 
 def _actions_with_reminders(on):
@@ -154,15 +195,8 @@ def _actions_with_reminders(on):
     The first query reads only the distinct target dates of open actions that are overdue or at a due-soon
     offset; the rule is applied to each date, and the second query loads the actions on the dates that hit.
     """
-    due_soon_dates = [on + datetime.timedelta(days=d) for d in settings.REMINDER_DUE_SOON_DAYS]
     open_actions = Action.objects.filter(status__in=rules.OPEN_STATUSES)
-    dates = (
-        open_actions.filter(rules.overdue_q(on) | Q(target_date__in=due_soon_dates))
-        .order_by()
-        .values_list("target_date", flat=True)
-        .distinct()
-    )
-    hits = {date: reminder for date in dates if (reminder := action_reminder_on(date, on))}
+    hits = _dates_with_reminders(open_actions, "target_date", on, action_reminder_on)
     if not hits:
         return []
     actions = (
@@ -211,6 +245,84 @@ def _evidence_waiting(on):
     ]
 
 
+def _impact_checks_with_reminders(on):
+    """The open impact checks due soon or overdue on this day (dated_reminder_on), each with its (kind, days) and
+    the people to remind: its sub-committee's active members who are board members (those who may record the
+    finding) or, when that leaves nobody, every active member (who can give the check to a sub-committee).
+    Two queries when none hits; four (five with the fallback) when some do."""
+    from learning.models import ImpactCheck, SubCommittee
+
+    def reminder_on(due, on):
+        return dated_reminder_on(due, on, Kind.IMPACT_OVERDUE, Kind.IMPACT_DUE)
+
+    open_checks = ImpactCheck.objects.filter(status=ImpactCheck.Status.OPEN)
+    hits = _dates_with_reminders(open_checks, "due_on", on, reminder_on)
+    if not hits:
+        return []
+    checks = list(
+        open_checks.filter(due_on__in=hits)
+        .select_related("action__plan__review", "action__plan__agency", "sub_committee")
+        .order_by("due_on", "action__plan__review__reference", "action__reference", "pk")
+    )
+    members = defaultdict(list)
+    for membership in SubCommittee.members.through.objects.filter(
+        subcommittee_id__in={c.sub_committee_id for c in checks if c.sub_committee_id and c.sub_committee.is_active},
+        user__is_active=True, user__role=Role.MEMBER,
+    ).select_related("user"):
+        members[membership.subcommittee_id].append(membership.user)
+    board = None
+    found = []
+    for check in checks:
+        people = members.get(check.sub_committee_id) if check.sub_committee_id and check.sub_committee.is_active else None
+        if not people:
+            if board is None:
+                board = list(User.objects.filter(role=Role.MEMBER, is_active=True))
+            people = board
+        found.append((check, *hits[check.due_on], people))
+    return found
+
+
+def _attendance_missing(on):
+    """The learning events held REMINDER_ATTENDANCE_DAYS days before ``on`` (exactly) and, for each, the active
+    partner agencies with no attendance recorded, with the people to remind: the agency's active users or, with
+    none, the member who recorded the event (if still an active member) or every active member. One query when no
+    event hits; five at most when some do."""
+    from accounts.models import Agency
+    from learning.models import Attendance, LearningEvent
+    from learning.rules import partner_q
+
+    held_on = [on - datetime.timedelta(days=d) for d in settings.REMINDER_ATTENDANCE_DAYS]
+    events = list(
+        LearningEvent.objects.filter(status=LearningEvent.Status.HELD, held_on__in=held_on)
+        .select_related("created_by")
+        .order_by("held_on", "title", "pk")
+    )
+    if not events:
+        return []
+    agencies = list(Agency.objects.filter(partner_q(), is_active=True).order_by("name", "pk"))
+    recorded = set(Attendance.objects.filter(event__in=events).values_list("event_id", "agency_id"))
+    users = defaultdict(list)
+    for user in User.objects.filter(agency__in=agencies, role=Role.AGENCY, is_active=True):
+        users[user.agency_id].append(user)
+    board = None
+    found = []
+    for event in events:
+        for agency in agencies:
+            if (event.pk, agency.pk) in recorded:
+                continue
+            people = users.get(agency.pk)
+            if not people:
+                creator = event.created_by
+                if creator is not None and creator.is_active and creator.role == Role.MEMBER:
+                    people = [creator]
+                else:
+                    if board is None:
+                        board = list(User.objects.filter(role=Role.MEMBER, is_active=True))
+                    people = board
+            found.append((event, agency, (on - event.held_on).days, people))
+    return found
+
+
 def plan_reminders(*, on):
     """Every e-mail to send on day ``on``: one per person (or one per kind, for those who chose so).
 
@@ -239,13 +351,21 @@ def plan_reminders(*, on):
         for consultant in User.objects.filter(role=Role.CONSULTANT, is_active=True):
             for item in waiting:
                 add(consultant, item)
+    for check, kind, days, people in _impact_checks_with_reminders(on):
+        item = Item(kind=kind, days=days, action=check.action, impact_check=check)
+        for user in people:
+            add(user, item)
+    for event, agency, days, people in _attendance_missing(on):
+        item = Item(kind=Kind.ATTENDANCE, days=days, event=event, agency=agency)
+        for user in people:
+            add(user, item)
 
     if not per_user:
         return []
     preferences = {p.user_id: p for p in ReminderPreference.objects.all()}
     covered = set(
         ReminderItem.objects.filter(reminder__day=on).values_list(
-            "reminder__recipient_id", "kind", "action_id", "evidence_id"
+            "reminder__recipient_id", "kind", *(f"{name}_id" for name in SUBJECTS)
         )
     )
     planned = []
@@ -254,9 +374,9 @@ def plan_reminders(*, on):
         items = [
             item
             for item in per_user[user_pk].values()
-            if (user_pk, *item.key) not in covered and (item.kind != Kind.DUE_SOON or preference.due_soon)
+            if (user_pk, *item.key) not in covered and (item.kind not in DUE_SOON_KINDS or preference.due_soon)
         ]
-        items.sort(key=lambda i: (SECTION_ORDER.index(i.kind), -i.days if i.kind != Kind.DUE_SOON else i.days))
+        items.sort(key=lambda i: (SECTION_ORDER.index(i.kind), i.days if i.kind in DUE_SOON_KINDS else -i.days))
         if not items:
             continue
         if preference.delivery == ReminderPreference.Delivery.SEPARATE:
@@ -317,8 +437,7 @@ def _claim(batch, on, outcome):
             for pk, recipient_id, kind in Reminder.objects.filter(claim_token=token).values_list("pk", "recipient_id", "kind")
         }
         _insert_items(
-            (mine[p.recipient.pk, p.kind], item.kind, item.action.pk, item.evidence.pk if item.evidence else None,
-             item.days)
+            (mine[p.recipient.pk, p.kind], *item.key, item.days)
             for p in batch
             if (p.recipient.pk, p.kind) in mine
             for item in p.items
@@ -328,7 +447,7 @@ def _claim(batch, on, outcome):
 
 
 def _insert_items(rows):
-    """Insert ReminderItem rows given as (reminder pk, kind, action pk, evidence pk, days), in one statement.
+    """Insert ReminderItem rows given as (reminder pk, kind, pks of SUBJECTS, days), in one statement.
 
     About ten items per e-mail (16,725 for 1,562 e-mails at 100,000 actions): building a model instance for each,
     as bulk_create does, cost more than the database's work. On PostgreSQL one INSERT ... SELECT FROM unnest().
@@ -337,16 +456,17 @@ def _insert_items(rows):
     if not rows:
         return
     table = db_connection.ops.quote_name(ReminderItem._meta.db_table)
-    columns = "reminder_id, kind, action_id, evidence_id, days"
+    columns = ", ".join(["reminder_id", "kind", *(f"{name}_id" for name in SUBJECTS), "days"])
     with db_connection.cursor() as cursor:
         if db_connection.vendor == "postgresql":
+            arrays = ", ".join(["%s::bigint[]", "%s::varchar[]", *["%s::bigint[]"] * len(SUBJECTS), "%s::integer[]"])
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) "
-                "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[], %s::bigint[], %s::integer[])",
+                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})",
                 [list(column) for column in zip(*rows, strict=True)],
             )
         else:
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)", rows)
+            values = ", ".join(["%s"] * (len(SUBJECTS) + 3))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", rows)
 
 
 def _resume_due_claims(outcome, writer):
@@ -389,7 +509,7 @@ def _send_claimed(token, outcome, writer):
     for reminder_id, *key in (
         ReminderItem.objects.filter(reminder_id__in=[r.pk for r in reminders])
         .order_by("reminder_id", "pk")
-        .values_list("reminder_id", "kind", "action_id", "evidence_id", "days")
+        .values_list("reminder_id", "kind", *(f"{name}_id" for name in SUBJECTS), "days")
     ):
         keys[reminder_id].append(tuple(key))
     writer.prepare(key for reminder_keys in keys.values() for key in reminder_keys)
@@ -497,15 +617,35 @@ SECTION_TITLES = {
     Kind.OVERDUE: "Overdue",
     Kind.DUE_SOON: "Due soon",
     Kind.EVIDENCE_WAITING: "Evidence waiting for a decision for more than {waiting} days",
+    Kind.IMPACT_OVERDUE: "Impact checks overdue",
+    Kind.IMPACT_DUE: "Impact checks due soon",
+    Kind.ATTENDANCE: "Attendance at learning events not recorded",
 }
+
+#: Each kind's line templates (reminders/<name>.txt and .html) and its HTML table's date column.
+LINE_TEMPLATES = {
+    **{kind: "email_line" for kind in (Kind.ESCALATION, Kind.OVERDUE, Kind.DUE_SOON, Kind.EVIDENCE_WAITING)},
+    Kind.IMPACT_OVERDUE: "email_line_impact",
+    Kind.IMPACT_DUE: "email_line_impact",
+    Kind.ATTENDANCE: "email_line_attendance",
+}
+#: Each kind's section templates, by form: the plain text is the same for all; an HTML table has its columns.
+SECTION_TEMPLATES = {
+    kind: {"txt": "email_section.txt",
+           "html": "email_section_attendance.html" if kind == Kind.ATTENDANCE else "email_section.html"}
+    for kind in Kind
+}
+DATE_HEADINGS = {Kind.IMPACT_OVERDUE: "Check due", Kind.IMPACT_DUE: "Check due"}
 
 
 def days_text(item):
     plural = "" if abs(item.days) == 1 else "s"
-    if item.kind == Kind.DUE_SOON:
+    if item.kind in DUE_SOON_KINDS:
         return f"{item.days} day{plural} left"
     if item.kind == Kind.EVIDENCE_WAITING:
         return f"waiting {item.days} day{plural} for a decision"
+    if item.kind == Kind.ATTENDANCE:
+        return f"held {item.days} day{plural} ago"
     return f"{item.days} day{plural} overdue"
 
 
@@ -525,16 +665,18 @@ class Writer:
     """
 
     def __init__(self):
-        self.lines = {}  # (kind, action pk, evidence pk, days) -> (text, html)
-        self.actions, self.evidence = {}, {}  # pk -> the object a line is written from
+        self.lines = {}  # (kind, pks of SUBJECTS, days) -> (text, html)
+        self.known = {name: {} for name in SUBJECTS}  # subject -> pk -> the object a line is written from
         self.dates = {}
-        self.templates = {
-            name: get_template(f"reminders/{name}")
-            for name in ("email.txt", "email.html", "email_section.txt", "email_section.html", "email_line.txt",
-                         "email_line.html")
+        names = {
+            "email.txt", "email.html",
+            *(f"{name}.{form}" for name in LINE_TEMPLATES.values() for form in ("txt", "html")),
+            *(name for forms in SECTION_TEMPLATES.values() for name in forms.values()),
         }
+        self.templates = {name: get_template(f"reminders/{name}") for name in names}
         self.preferences_url = settings.SITE_URL + reverse("reminders:preferences")
-        marks = {"name": "\x00NAME\x00", "day": "\x00DAY\x00", "sections": "\x00SECTIONS\x00"}
+        marks = {"name": "\x00NAME\x00", "day": "\x00DAY\x00", "sections": "\x00SECTIONS\x00",
+                 "intro": "\x00INTRO\x00"}
         self.frames = {
             form: _frame(self.templates[f"email.{form}"], {**marks, "site_url": settings.SITE_URL,
                                                            "preferences_url": self.preferences_url})
@@ -548,33 +690,31 @@ class Writer:
         return self.dates[value, format]
 
     def know(self, planned):
-        """The actions and evidence items of the planned e-mails (Planned), as plan_reminders loaded them: their
-        lines are written from these, with no query. Only claims resumed from an earlier run need reading."""
+        """The actions, evidence items, impact checks, events and agencies of the planned e-mails (Planned), as
+        plan_reminders loaded them: their lines are written from these, with no query. Only claims resumed from
+        an earlier run need reading."""
         for plan in planned:
             for item in plan.items:
-                self.actions[item.action.pk] = item.action
-                if item.evidence is not None:
-                    self.evidence[item.evidence.pk] = item.evidence
+                for name in SUBJECTS:
+                    if (subject := getattr(item, name)) is not None:
+                        self.known[name][subject.pk] = subject
 
     def prepare(self, keys):
         """Render the lines of these item keys that this run has not rendered yet. No query for the planned ones
-        (``know``); at most two for those of claims resumed from an earlier run."""
-        from evidence.models import Evidence
-
+        (``know``); at most one per kind of subject for those of claims resumed from an earlier run."""
         missing = {key for key in keys if key not in self.lines}
         if not missing:
             return
-        if unknown := {key[1] for key in missing} - self.actions.keys():
-            self.actions.update(Action.objects.select_related("plan__review", "plan__agency").in_bulk(unknown))
-        if unknown := {key[2] for key in missing if key[2] is not None} - self.evidence.keys():
-            self.evidence.update(Evidence.objects.select_related("agency").in_bulk(unknown))
+        for position, name in enumerate(SUBJECTS, start=1):
+            wanted = {key[position] for key in missing if key[position] is not None} - self.known[name].keys()
+            if wanted:
+                self.known[name].update(_subjects(name).in_bulk(wanted))
         for key in missing:
-            kind, action_id, evidence_id, days = key
-            item = Item(kind=kind, days=days, action=self.actions[action_id], evidence=self.evidence.get(evidence_id))
-            line = _line(item, self.date)
-            self.lines[key] = (
-                self.templates["email_line.txt"].render({"line": line}),
-                self.templates["email_line.html"].render({"line": line}),
+            kind, *pks, days = key
+            subjects = {name: self.known[name].get(pk) for name, pk in zip(SUBJECTS, pks, strict=True)}
+            line = _line(Item(kind=kind, days=days, **subjects), self.date)
+            self.lines[key] = tuple(
+                self.templates[f"{LINE_TEMPLATES[kind]}.{form}"].render({"line": line}) for form in ("txt", "html")
             )
 
     def section_frame(self, kind, form):
@@ -582,9 +722,10 @@ class Writer:
             title = SECTION_TITLES[kind].format(
                 days=settings.REMINDER_ESCALATION_DAYS, waiting=settings.REMINDER_EVIDENCE_WAITING_DAYS
             )
+            template = self.templates[SECTION_TEMPLATES[kind][form]]
             self.section_frames[kind, form] = _frame(
-                self.templates[f"email_section.{form}"], {"title": title, "lines": "\x00LINES\x00",
-                                                          "rows": "\x00LINES\x00"}
+                template, {"title": title, "lines": "\x00LINES\x00", "rows": "\x00LINES\x00",
+                           "date_heading": DATE_HEADINGS.get(kind, "Target date")}
             )
         return self.section_frames[kind, form]
 
@@ -598,25 +739,28 @@ class Writer:
         for kind in SECTION_ORDER:
             lines = [self.lines[key] for key in keys if key[0] == kind]
             if lines:
-                counts.append(f"{len(lines)} {SECTION_COUNTS[kind]}")
+                counts.append(f"{len(lines)} {section_count(kind, len(lines))}")
                 text_sections.append(_fill(self.section_frame(kind, "txt"), {"LINES": "".join(t for t, _ in lines)}))
                 html_sections.append(_fill(self.section_frame(kind, "html"), {"LINES": "".join(h for _, h in lines)}))
         summary = ", ".join(counts)
         recipient = reminder.recipient
+        intro = "These actions need" if all(key[0] in ACTION_KINDS for key in keys) else "These items need"
         name, day = recipient.get_full_name() or recipient.username, self.date(reminder.day, "j F Y")
         subject = f"scrsystem reminders for {reminder.day:%-d %B %Y}: {summary}"
         message = ReminderEmail(
             subject=subject,
-            body=_fill(self.frames["txt"], {"NAME": name, "DAY": day, "SECTIONS": "".join(text_sections)}),
+            body=_fill(self.frames["txt"], {"NAME": name, "DAY": day, "SECTIONS": "".join(text_sections),
+                                            "INTRO": intro}),
             to=[reminder.email],
             headers={"Auto-Submitted": "auto-generated", "X-Scrsystem-Reminder": str(reminder.pk)},
         )
-        html = _fill(self.frames["html"], {"NAME": escape(name), "DAY": escape(day), "SECTIONS": "".join(html_sections)})
+        html = _fill(self.frames["html"], {"NAME": escape(name), "DAY": escape(day), "SECTIONS": "".join(html_sections),
+                                           "INTRO": intro})
         message.attach_alternative(html, "text/html")
         return message
 
 
-_FIELD = re.compile("\x00(NAME|DAY|SECTIONS|LINES)\x00")
+_FIELD = re.compile("\x00(NAME|DAY|SECTIONS|LINES|INTRO)\x00")
 
 
 def _frame(template, context):
@@ -796,14 +940,57 @@ SECTION_COUNTS = {
     Kind.OVERDUE: "overdue",
     Kind.DUE_SOON: "due soon",
     Kind.EVIDENCE_WAITING: "evidence waiting",
+    Kind.IMPACT_OVERDUE: ("impact check overdue", "impact checks overdue"),
+    Kind.IMPACT_DUE: ("impact check due", "impact checks due"),
+    Kind.ATTENDANCE: ("attendance to record", "attendances to record"),
 }
+
+#: The kinds whose lines are about an action: an e-mail of only these says "These actions need your attention".
+ACTION_KINDS = (Kind.ESCALATION, Kind.OVERDUE, Kind.DUE_SOON, Kind.EVIDENCE_WAITING, Kind.IMPACT_OVERDUE,
+                Kind.IMPACT_DUE)
+
+
+def section_count(kind, count):
+    """The words after the number in the subject's summary ("2 overdue", "1 impact check due")."""
+    words = SECTION_COUNTS[kind]
+    return words if isinstance(words, str) else words[count != 1]
+
+
+def _subjects(name):
+    """The queryset a line's subject ``name`` (one of SUBJECTS) is read from, with what its line shows."""
+    from accounts.models import Agency
+    from evidence.models import Evidence
+    from learning.models import ImpactCheck, LearningEvent
+
+    return {
+        "action": Action.objects.select_related("plan__review", "plan__agency"),
+        "evidence": Evidence.objects.select_related("agency"),
+        "impact_check": ImpactCheck.objects.select_related("sub_committee"),
+        "event": LearningEvent.objects.all(),
+        "agency": Agency.objects.all(),
+    }[name]
 
 
 def _line(item, date=dateformat.format):
     """What the e-mail says about one item: references, the action's short title, dates and a link only.
 
     ``date(value, format)`` formats a date as the template filter ``date`` would (Writer.date: once per run)."""
+    if item.kind == Kind.ATTENDANCE:
+        return _attendance_line(item, date)
     action = item.action
+    if item.impact_check is not None:
+        check = item.impact_check
+        return {
+            "review_reference": action.plan.review.reference,
+            "action_reference": action.reference,
+            "plan": plan_label(action.plan),
+            "title": Truncator(" ".join(action.description.split())).chars(120),
+            "due_on": date(check.due_on, "j F Y"),
+            "due_on_short": date(check.due_on, "j M Y"),
+            "days_text": days_text(item),
+            "sub_committee": check.sub_committee.name if check.sub_committee else "no sub-committee yet",
+            "url": settings.SITE_URL + check.get_absolute_url(),
+        }
     return {
         "review_reference": action.plan.review.reference,
         "action_reference": action.reference,
@@ -821,4 +1008,19 @@ def _line(item, date=dateformat.format):
             else ""
         ),
         "evidence_url": settings.SITE_URL + item.evidence.get_absolute_url() if item.evidence else "",
+    }
+
+
+def _attendance_line(item, date):
+    """A held event whose attendance from an agency is not recorded: the event's title, kind and date, the agency,
+    and a link to the form that records it."""
+    event, agency = item.event, item.agency
+    return {
+        "event": Truncator(" ".join(event.title.split())).chars(120),
+        "event_kind": event.get_kind_display(),
+        "held_on": date(event.held_on, "j F Y"),
+        "held_on_short": date(event.held_on, "j M Y"),
+        "agency": agency.name,
+        "days_text": days_text(item),
+        "url": settings.SITE_URL + reverse("learning:attendance", args=[event.pk, agency.pk]),
     }

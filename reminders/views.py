@@ -21,5 +21,6 @@ def preferences(request):
         "due_soon_days": settings.REMINDER_DUE_SOON_DAYS,
         "repeat_days": settings.REMINDER_OVERDUE_REPEAT_DAYS,
         "escalation_days": settings.REMINDER_ESCALATION_DAYS,
+        "attendance_days": settings.REMINDER_ATTENDANCE_DAYS,
     }
     return render(request, "reminders/preferences.html", context)

@@ -1443,7 +1443,7 @@ LEARNING_EVENTS = [
     },
     {
         "title": "Knowing which procedures apply (e-learning)",
-        "kind": "e_learning", "audience": "all_practitioners", "day": -30,
+        "kind": "e_learning", "audience": "all_practitioners", "day": -28,
         "facilitator": "Board business unit",
         "themes": ["policies"],
         "description": "A 40-minute module on recognising which procedures apply where concerns overlap.",

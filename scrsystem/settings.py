@@ -352,6 +352,9 @@ REMINDER_OVERDUE_REPEAT_DAYS = env.get_int("REMINDER_OVERDUE_REPEAT_DAYS", 7, mi
 REMINDER_ESCALATION_DAYS = env.get_int("REMINDER_ESCALATION_DAYS", 28, minimum=1, maximum=3650)
 REMINDER_EVIDENCE_WAITING_DAYS = env.get_int("REMINDER_EVIDENCE_WAITING_DAYS", 14, minimum=1, maximum=365)
 REMINDER_EVIDENCE_DIGEST_WEEKDAY = env.get_int("REMINDER_EVIDENCE_DIGEST_WEEKDAY", 1, minimum=1, maximum=7)
+REMINDER_ATTENDANCE_DAYS = sorted(
+    set(env.get_int_list("REMINDER_ATTENDANCE_DAYS", [7, 14, 21, 28], minimum=1, maximum=365))
+)
 REMINDER_HOUR = env.get_int("REMINDER_HOUR", 7, minimum=0, maximum=23)
 REMINDER_MINUTE = env.get_int("REMINDER_MINUTE", 0, minimum=0, maximum=59)
 REMINDER_CLAIM_TIMEOUT = env.get_int("REMINDER_CLAIM_TIMEOUT", 1800, minimum=1, maximum=86400)

@@ -23,7 +23,7 @@ from audit.models import ChangeRecord
 from evidence import services as evidence_services
 from evidence.models import Evidence, EvidenceDecision
 from reminders.models import Kind, Reminder, ReminderItem
-from reminders.selectors import reminder_items_of_action
+from reminders.selectors import reminder_items_about
 from tests import evidence_samples as samples
 from tests import factories
 
@@ -183,7 +183,7 @@ WAITING_TEXT = "Evidence waiting for a decision (20 days)"
 
 def test_an_agency_user_never_sees_a_reminder_about_evidence_it_may_not_see(client, world, reminders_of_health_evidence):
     action, waiting, due = reminders_of_health_evidence
-    assert list(reminder_items_of_action(world.agency_user, action)) == [due]
+    assert list(reminder_items_about(world.agency_user, action=action)) == [due]
     client.force_login(world.agency_user)  # police: reads the multi-agency action, not health's evidence
     page = client.get(reverse("actionplans:action_detail", args=[action.pk]))
     assert page.status_code == 200

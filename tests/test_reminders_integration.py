@@ -19,6 +19,8 @@ import pytest
 from django.db import connection
 
 from accounts.models import Role
+from actionplans.rules import Status
+from learning.models import Attendance, ImpactCheck, LearningEvent, SubCommittee
 from reminders.models import Reminder
 from reminders.smtp_sink import SmtpSink
 from tests import factories
@@ -117,12 +119,16 @@ def wait_for(condition, timeout, what):
 
 
 def make_people(n):
-    """n officers with an action overdue by one day each, and one action 28 days overdue (escalated to a member).
+    """n officers with an action overdue by one day each, and one action 28 days overdue (escalated to a member);
+    the learning cycle's kinds beside them: an impact check overdue by a day, for the member's sub-committee, and
+    a workshop held a week ago whose attendance Health (one user) has not recorded.
 
     Returns the addresses that must each receive exactly one e-mail.
     """
     police = factories.agency(name="Police", short_name="Police")
+    health = factories.agency(name="Health", short_name="Health")
     member = factories.user(Role.MEMBER, email="member@example.org")
+    nurse = factories.user(Role.AGENCY, agency=health, email="nurse@example.org")
     plan = factories.plan(factories.review())
     officers = [factories.user(Role.AGENCY, agency=police, email=f"officer{i}@example.org") for i in range(n)]
     for i, officer in enumerate(officers):
@@ -130,7 +136,17 @@ def make_people(n):
                          target_date=DAY - datetime.timedelta(days=1))
     factories.action(plan, police, reference="9.9", responsible_officer=officers[0],
                      target_date=DAY - datetime.timedelta(days=28))
-    return sorted([member.email] + [o.email for o in officers])
+    committee = SubCommittee.objects.create(name="Monitoring and Evaluation", checks_impact=True)
+    committee.members.add(member)
+    verified = factories.action(plan, police, reference="8.1", status=Status.VERIFIED)
+    ImpactCheck.objects.create(action=verified, sub_committee=committee, due_on=DAY - datetime.timedelta(days=1))
+    workshop = LearningEvent.objects.create(
+        title="Hidden men", kind=LearningEvent.Kind.WORKSHOP, audience=LearningEvent.Audience.ALL,
+        held_on=DAY - datetime.timedelta(days=7), facilitator="Training officer", status=LearningEvent.Status.HELD,
+    )
+    for officer in officers:  # Police recorded theirs; Health has not
+        Attendance.objects.get_or_create(event=workshop, agency=police, defaults={"attended": 3, "created_by": officer})
+    return sorted([member.email, nurse.email] + [o.email for o in officers])
 
 
 def received(sink):
@@ -151,6 +167,9 @@ def test_job_enqueued_twice_through_redis_sends_each_expected_message_once(real_
             workers.stop()
         assert received(sink) == expected, workers.log()
         assert len({m["X-Scrsystem-Reminder"] for m in sink.messages}) == len(expected)
+        subjects = {m["To"]: " ".join(m["Subject"].split()) for m in sink.messages}  # unfolded
+        assert subjects["member@example.org"].endswith("1 escalated, 1 impact check overdue")
+        assert subjects["nurse@example.org"].endswith("1 attendance to record")
     assert set(Reminder.objects.values_list("status", flat=True)) == {Reminder.Status.SENT}
     assert Reminder.objects.count() == len(expected)
     assert "0 e-mails due, 0 claimed" in workers.log()  # the second run found everything claimed

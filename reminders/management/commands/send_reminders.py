@@ -37,9 +37,17 @@ class Command(BaseCommand):
             address = p.recipient.email or "NO E-MAIL ADDRESS: would not be sent"
             self.stdout.write(f"{p.recipient} <{address}>: {Kind(p.kind).label}, {len(p.items)} item(s)")
             for item in p.items:
-                self.stdout.write(
-                    f"  - {Kind(item.kind).label}: {item.action.plan.review.reference} "
-                    f"({services.plan_label(item.action.plan)}) action {item.action.reference}, "
-                    f"target {item.action.target_date:%Y-%m-%d}, {services.days_text(item)}"
-                    + (f", evidence #{item.evidence.pk}" if item.evidence else "")
-                )
+                self.stdout.write(f"  - {Kind(item.kind).label}: {describe(item)}")
+
+
+def describe(item):
+    """One line of the dry run: what the item is about, its date and its days."""
+    if item.event is not None:
+        return (f"{item.event.title} ({item.event.get_kind_display().lower()}, held {item.event.held_on:%Y-%m-%d}), "
+                f"attendance from {item.agency.short_name}, {services.days_text(item)}")
+    action = item.action
+    about = f"{action.plan.review.reference} ({services.plan_label(action.plan)}) action {action.reference}"
+    if item.impact_check is not None:
+        return f"{about}, impact check due {item.impact_check.due_on:%Y-%m-%d}, {services.days_text(item)}"
+    return (f"{about}, target {action.target_date:%Y-%m-%d}, {services.days_text(item)}"
+            + (f", evidence #{item.evidence.pk}" if item.evidence else ""))
