@@ -17,6 +17,7 @@ from django.http import Http404
 
 from accounts.models import Agency, Role
 from actionplans.models import Action, ActionPlan, TargetDateChange
+from concerns.models import Concern, ConcernFile, DataPoint, Indicator
 from evidence.models import Evidence
 from learning.models import ImpactCheck, LearningEvent, LearningFile
 from learning.rules import partner_q
@@ -34,6 +35,8 @@ class Need(enum.Enum):
     TARGET_DATE = "target_date"  # move an action's target date (members) or ask for a new one (its lead agency)
     WITHDRAW = "withdraw"  # withdraw a request for a new target date (the agency that asked)
     RECORD_FINDING = "record_finding"  # record an impact check's finding (its sub-committee's members)
+    ENTER_DATA = "enter_data"  # enter or correct an indicator's data points (its agency's users, members)
+    RESPOND = "respond"  # add an agency's response to a board concern (the agencies it names)
 
 
 def _handles(get, need, needs):
@@ -401,3 +404,114 @@ def get_impact_check(user, pk, need=Need.VIEW):
             + ("." if check.sub_committee_id else ": assign it to a sub-committee first.")
         )
     return check
+
+
+# --- Board concerns -------------------------------------------------------------------------------------------
+# The chair, members and administrators read the whole register; an agency user reads the concerns that name its
+# agency, with all their indicators and values (the partnership's), and adds its agency's responses; the
+# consultant, who audits the evidence of actions, has no part in it. Members and administrators record and change
+# concerns, updates and indicators. An indicator's data points are entered and corrected by its agency's users
+# (and members); the evidence behind them is read by the board's roles and that agency only.
+
+
+def can_read_concerns(user):
+    return user.is_active and not user.is_consultant
+
+
+def require_read_concerns(user):
+    if not can_read_concerns(user):
+        raise PermissionDenied("Board concerns are for the board's members, its chair and the agencies they name.")
+
+
+def visible_concerns(user):
+    if not can_read_concerns(user):
+        return Concern.objects.none()
+    concerns = Concern.objects.all()
+    if user.is_agency_user:
+        concerns = concerns.filter(pk__in=Concern.agencies.through.objects.filter(agency_id=user.agency_id)
+                                   .values("concern_id"))
+    return concerns
+
+
+def can_change_concerns(user):
+    return _is_editor(user)
+
+
+def require_change_concerns(user):
+    if not can_change_concerns(user):
+        raise PermissionDenied("Only sub-committee members can record and change board concerns and their indicators.")
+
+
+def can_respond(user, concern):
+    """Add an agency's response to ``concern``: the users of an agency it names."""
+    return user.is_active and user.is_agency_user and concern.agencies.filter(pk=user.agency_id).exists()
+
+
+def can_enter_data(user, indicator):
+    """Enter or correct ``indicator``'s data points: its agency's users, and members."""
+    if _is_editor(user):
+        return True
+    return user.is_active and user.is_agency_user and user.agency_id == indicator.owner_id
+
+
+def get_concern(user, pk, need=Need.VIEW):
+    _handles("get_concern", need, (Need.VIEW, Need.CHANGE, Need.RESPOND))
+    require_read_concerns(user)
+    try:
+        concern = visible_concerns(user).select_related("created_by").get(pk=pk)
+    except (Concern.DoesNotExist, ValueError):
+        raise Http404("No such concern.") from None
+    if need is Need.CHANGE:
+        require_change_concerns(user)
+    if need is Need.RESPOND and not can_respond(user, concern):
+        raise PermissionDenied("Responses are added by the users of the agencies the concern names; members add "
+                               "updates.")
+    return concern
+
+
+def visible_indicators(user):
+    return Indicator.objects.filter(concern__in=visible_concerns(user))
+
+
+def get_indicator(user, pk, need=Need.VIEW):
+    _handles("get_indicator", need, (Need.VIEW, Need.CHANGE, Need.ENTER_DATA))
+    require_read_concerns(user)
+    try:
+        indicator = visible_indicators(user).select_related("concern", "owner").get(pk=pk)
+    except (Indicator.DoesNotExist, ValueError):
+        raise Http404("No such indicator.") from None
+    if need is Need.CHANGE:
+        require_change_concerns(user)
+    if need is Need.ENTER_DATA and not can_enter_data(user, indicator):
+        raise PermissionDenied(f"{indicator.owner.name} reports this indicator: its users (and members) enter and "
+                               "correct its values.")
+    return indicator
+
+
+def get_data_point(user, pk):
+    """A data point to correct: its indicator must be one this user enters data for."""
+    require_read_concerns(user)
+    try:
+        point = DataPoint.objects.filter(indicator__in=visible_indicators(user)).select_related(
+            "indicator__concern", "indicator__owner").get(pk=pk)
+    except (DataPoint.DoesNotExist, ValueError):
+        raise Http404("No such value.") from None
+    if not can_enter_data(user, point.indicator):
+        raise PermissionDenied(f"{point.indicator.owner.name} reports this indicator: its users (and members) "
+                               "correct its values.")
+    return point
+
+
+def visible_concern_files(user):
+    files = ConcernFile.objects.filter(point__indicator__in=visible_indicators(user))
+    if user.is_agency_user:
+        files = files.filter(point__indicator__owner_id=user.agency_id)
+    return files
+
+
+def get_concern_file(user, pk):
+    require_read_concerns(user)
+    try:
+        return visible_concern_files(user).select_related("point__indicator").get(pk=pk)
+    except (ConcernFile.DoesNotExist, ValueError):
+        raise Http404("No such file.") from None

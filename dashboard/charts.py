@@ -36,15 +36,15 @@ def _nice_max(value):
         step *= 10
 
 
-def line_chart(points, *, title, desc, y_label, percent=False, colour="#0b4f9c", described_title=False):
+def line_chart(points, *, title, desc, y_label, percent=False, colour="#0b4f9c", described_title=False, target=None):
     """A line over time. ``points``: [(date, value or None)]; a None leaves a gap. Returns safe SVG markup.
     ``described_title``: the title carries the description too, for a tagged PDF, whose figure's alternative text
-    is the title alone (WeasyPrint)."""
+    is the title alone (WeasyPrint). ``target``: a value drawn as a dashed line, labelled (an indicator's)."""
     uid = f"chart{next(_ids)}"
     if described_title:
         title = f"{title}. {desc}"
     values = [v for _, v in points if v is not None]
-    top = 100 if percent else _nice_max(max(values, default=0))
+    top = 100 if percent else _nice_max(max([*values, target or 0], default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     dates = [d for d, _ in points]
     first, last = (dates[0], dates[-1]) if dates else (None, None)
@@ -103,6 +103,14 @@ def line_chart(points, *, title, desc, y_label, percent=False, colour="#0b4f9c",
         format_html('<text x="{}" y="{}" text-anchor="middle" font-weight="bold">Date</text>',
                     LEFT + plot_w / 2, HEIGHT - 6)
     )
+    if target is not None:
+        parts.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#146c43" stroke-width="2" stroke-dasharray="6 4"/>'
+                '<text x="{}" y="{}" text-anchor="end" fill="#146c43" font-weight="bold">Target {}</text>',
+                LEFT, WIDTH - RIGHT, y(target), y(target), WIDTH - RIGHT, y(target) - 5, _number(target),
+            )
+        )
     # The line, broken where a day has no snapshot, and a dot with a tooltip at each point.
     for has_value, run in itertools.groupby(points, key=lambda p: p[1] is not None):
         run = list(run)
@@ -112,7 +120,7 @@ def line_chart(points, *, title, desc, y_label, percent=False, colour="#0b4f9c",
     for day, value in points:
         if value is None:
             continue
-        shown = f"{value}%" if percent else str(value)
+        shown = f"{value}%" if percent else _number(value)
         parts.append(
             format_html(
                 '<circle cx="{}" cy="{}" r="3.5" fill="{}"><title>{}: {}</title></circle>',
@@ -125,6 +133,11 @@ def line_chart(points, *, title, desc, y_label, percent=False, colour="#0b4f9c",
         )
     parts.append("</g></svg>")
     return mark_safe("".join(str(part) for part in parts))  # noqa: S308 - every piece above is escaped
+
+
+def _number(value):
+    """A value as a person writes it: 22, 22.5 (not 22.50 or 22.0)."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def compliance_chart(trend, scope, described_title=False):

@@ -1515,3 +1515,63 @@ IMPACT_CHECKS = [
     ("due", 12, None),
     ("due", 25, "professional"),
 ]
+
+#: The board's concerns outside any one review (the paper's section 3.2), through concerns.services. ``day`` is the
+#: offset from today; ``log`` is ``(day, agency short_name or None for the board's update, text)``; each indicator
+#: is ``(name, unit, target, direction, reported by, values)`` with a year of quarterly ``values``, oldest first,
+#: the last for the quarter before the present one (the present quarter's is not due yet).
+CONCERNS = [
+    {
+        "title": "Social workers' caseloads remain very high",
+        "description": "The section 11 audit found very high caseloads among children's social workers, and with "
+                       "them doubts about their capacity, and their supervisors', to manage the work safely. The "
+                       "caseloads have come down, but remain very high.",
+        "raised_with": "the Director of Children's Services and the Children's Trust",
+        "day": -400, "source": "section_11", "status": "monitoring", "agencies": ["Social care"],
+        "indicators": [
+            ("Average caseload per social worker", "cases", 18, "lower", "Social care", [29, 27, 24.5, 22]),
+        ],
+        "log": [
+            (-390, None, "Raised with the Director of Children's Services and the Trust after the section 11 audit."),
+            (-300, "Social care", "Six agency social workers recruited; caseloads will be reported to the board each "
+                                  "quarter."),
+            (-120, None, "Caseloads have fallen but remain very high. The board keeps monitoring the workforce's "
+                         "capacity while this level of risk remains."),
+        ],
+    },
+    {
+        "title": "Slow take-up of the Common Assessment Framework",
+        "description": "The board welcomes the renewed strategy for the roll-out of the CAF but is concerned at the "
+                       "slow pace at which partner agencies engage with it, so that needs are not identified at the "
+                       "earliest stage.",
+        "raised_with": "the Children's Trust",
+        "day": -330, "source": "other", "status": "open", "agencies": ["Health", "Education", "Voluntary"],
+        "indicators": [
+            ("CAFs started per quarter", "CAFs", 40, "higher", "Education", [28, 31, 34, 37]),
+            ("CAFs started per quarter", "CAFs", 30, "higher", "Health", [12, 15, 14, 18]),
+            ("CAFs started per quarter", "CAFs", 10, "higher", "Voluntary", [8, 11, 12, 14]),
+        ],
+        "log": [
+            (-320, None, "The strategy for the roll-out of the CAF was presented to the board; agencies to report "
+                         "the CAFs they start each quarter."),
+            (-200, "Education", "CAF training is now part of the designated teachers' annual update."),
+            (-60, "Health", "Health visitors and school nurses have a CAF champion in each locality from next month."),
+        ],
+    },
+    {
+        "title": "Information sharing protocol not implemented by all partners",
+        "description": "Workshops showed that not all staff work to the principles of information sharing. The board "
+                       "asked the Trust for an updated protocol, fully implemented by all partners.",
+        "raised_with": "the Children's Trust",
+        "day": -300, "source": "workshop", "status": "open",
+        "agencies": ["LSCB", "Police", "Health", "Social care", "Education", "Probation", "Housing"],
+        "indicators": [
+            ("Partner agencies that have signed the updated protocol", "agencies", 6, "higher", "LSCB", [2, 3, 4, 4]),
+        ],
+        "log": [
+            (-290, None, "The Trust agreed to provide an updated protocol; the board's business unit tracks who has "
+                         "signed it."),
+            (-100, "Police", "The protocol is signed; it is in the force's public protection procedures."),
+        ],
+    },
+]

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "reminders",
     "dashboard",
     "learning",
+    "concerns",
 ]
 
 # SERVER_TIMING=true adds a Server-Timing header (CPU and wall time of the request in Django) to every answer, for
@@ -384,6 +385,9 @@ SNAPSHOT_MINUTE = env.get_int("SNAPSHOT_MINUTE", 45, minimum=0, maximum=59)
 REPORT_SINCE_DAYS = env.get_int("REPORT_SINCE_DAYS", 30, minimum=1, maximum=3660)
 # How long after an action is verified its impact check falls due (DOMAIN.md, "Impact check"), in months.
 IMPACT_CHECK_MONTHS = env.get_int("IMPACT_CHECK_MONTHS", 6, minimum=1, maximum=60)
+# Board concerns (concerns/): when an indicator's data point is due after its period ends, and the RAG's margin.
+INDICATOR_DUE_DAYS = env.get_int("INDICATOR_DUE_DAYS", 30, minimum=0, maximum=365)
+INDICATOR_AMBER_PERCENT = env.get_int("INDICATOR_AMBER_PERCENT", 10, minimum=0, maximum=100)
 
 # When Celery beat anchors the audit chain: its head logged and e-mailed to the administrators (audit.anchors).
 AUDIT_ANCHOR_HOUR = env.get_int("AUDIT_ANCHOR_HOUR", 6, minimum=0, maximum=23)

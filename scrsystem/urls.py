@@ -12,6 +12,7 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("reminders/", include("reminders.urls")),
     path("learning/", include("learning.urls")),
+    path("concerns/", include("concerns.urls")),
     path("", include("evidence.urls")),
     path("", include("actionplans.urls")),
     path("admin/", admin.site.urls),

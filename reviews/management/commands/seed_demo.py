@@ -2,6 +2,7 @@
 definition without duplicating anything, and leaves unchanged rows untouched."""
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -16,6 +17,9 @@ from accounts.validators import DEMO_PASSWORD
 from actionplans import dates, lifecycle, rules
 from actionplans.models import Action, ActionPlan, ProgressUpdate, TargetDateChange
 from audit.services import record_changed, record_created, record_sealed, snapshot
+from concerns import rules as concern_rules
+from concerns import services as concern_services
+from concerns.models import Concern, Indicator
 from dashboard import services as dashboard_services
 from evidence import services as evidence_services
 from evidence import uploads
@@ -68,6 +72,7 @@ class Command(BaseCommand):
             self.sign_off(users)
             self.seed_impact_checks(users)
             self.seed_learning_events(agencies, users, themes)
+            self.seed_concerns(agencies, users)
         self.report(new_users)
         self.seed_trend()
 
@@ -437,6 +442,43 @@ class Command(BaseCommand):
                     data["title"], data["description"], "Slides and case studies for the facilitator's use."])
                 learning_services.materials_add(event=event, actor=member, uploads=[handout],
                                                 description=data["materials"])
+
+    def seed_concerns(self, agencies, users):
+        """The board's concerns, their log and indicators with a year of quarterly values, through
+        concerns.services as their pages would write them. A concern that exists already (same title) is kept as
+        it is."""
+        member = users["member"]
+        reporter = {}
+        for username, _, _, role, agency, _ in demo.USERS:
+            if role == Role.AGENCY:
+                reporter.setdefault(agency, users[username])
+        quarter = concern_rules.period_of(self.today, Indicator.Frequency.QUARTERLY)
+        for data in demo.CONCERNS:
+            if Concern.objects.filter(title=data["title"]).exists():
+                continue
+            concern = concern_services.concern_create(
+                actor=member, agencies=[agencies[name] for name in data["agencies"]], title=data["title"],
+                description=data["description"], raised_with=data["raised_with"], source=data["source"],
+                raised_on=self.today + datetime.timedelta(days=data["day"]),
+            )
+            self.created += 1
+            if data["status"] == Concern.Status.MONITORING:
+                concern_services.move_concern("monitor", concern=concern, actor=member, seen=concern.status)
+            for day, agency, text in data["log"]:
+                actor = reporter[agency] if agency else member
+                concern_services.entry_add(concern=concern, actor=actor, text=text,
+                                           on=self.today + datetime.timedelta(days=day))
+            for name, unit, target, direction, owner, values in data["indicators"]:
+                periods = [quarter]
+                for _ in values:
+                    periods.insert(0, concern_rules.previous_period(periods[0], Indicator.Frequency.QUARTERLY))
+                indicator = concern_services.indicator_create(
+                    concern=concern, actor=member, name=name, unit=unit, target=Decimal(target), direction=direction,
+                    owner=agencies[owner], frequency=Indicator.Frequency.QUARTERLY, first_period=periods[0],
+                )
+                for period, value in zip(periods, values, strict=False):
+                    concern_services.data_point_record(indicator=indicator, actor=reporter[owner], period=period,
+                                                       value=Decimal(str(value)))
 
     def demo_file(self, name, title, lines):
         """A fictional PDF through the upload gate, as a page's upload would be checked."""
