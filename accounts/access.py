@@ -283,11 +283,13 @@ def get_evidence(user, pk, need=Need.VIEW):
 def visible_reminder_items(user):
     """The reminder log as this user may read it: an agency user sees no reminder about evidence it may not see
     (another agency's evidence waiting for a decision, say), nor any about actions or impact checks it may not
-    see, and of the reminders about attendance at learning events only those about its own agency's."""
+    see, of the reminders about attendance at learning events only those about its own agency's, of those about
+    indicators only those of the concerns it sees, and none about a board concern gone quiet (the members')."""
     items = ReminderItem.objects.all()
     if user.is_agency_user:
         items = items.filter(
-            Q(action__in=visible_actions(user)) | Q(action__isnull=True, agency=user.agency_id)
+            Q(action__in=visible_actions(user)) | Q(event__isnull=False, agency=user.agency_id)
+            | Q(indicator__in=visible_indicators(user))
         ).filter(
             Q(evidence__isnull=True) | Q(evidence__in=visible_evidence(user))
         ).filter(

@@ -13,6 +13,9 @@ while it has no value.
 - lower is better: green at or below the target; amber above it but within that margin (at or below
   target × 1.1); red above that;
 - no value yet: none.
+
+**Quiet.** A concern not closed whose last update or response (or, with none, the day it was raised) is
+CONCERN_UPDATE_DAYS (90) days old or more has gone quiet: the members are reminded.
 """
 
 import calendar
@@ -20,7 +23,8 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, CharField, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, CharField, F, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact, GreaterThanOrEqual, IsNull, LessThanOrEqual
 
 from concerns.models import DataPoint, Indicator
@@ -166,3 +170,22 @@ def with_rag(indicators):
     return indicators.annotate(
         latest_value=latest_point_subquery(), latest_period=latest_point_subquery("period"),
     ).annotate(rag=rag_sql("latest_value"))
+
+
+# --- Quiet concerns -----------------------------------------------------------------------------------------
+
+
+def last_activity(raised_on, entry_days):
+    """The day of a concern's latest update or response, or the day it was raised when it has none."""
+    return max(entry_days, default=raised_on)
+
+
+def with_last_activity(concerns):
+    """last_activity() in SQL, as ``last_activity`` on each concern."""
+    return concerns.annotate(last_activity=Coalesce(Max("entries__on"), F("raised_on")))
+
+
+def quiet_days(last, on):
+    """How many days a concern last active on ``last`` has been quiet on ``on``, or None while it is not quiet."""
+    days = (on - last).days
+    return days if days >= settings.CONCERN_UPDATE_DAYS else None

@@ -21,6 +21,7 @@ from concerns.filters import ConcernFilter
 from concerns.forms import ConcernForm, ConcernMoveForm, CorrectionForm, DataPointForm, EntryForm, IndicatorForm
 from concerns.models import Concern, DataPoint
 from evidence import storage, uploads
+from reminders.selectors import reminder_items_about
 from scrsystem.http import attachment, form_values, paginate, posted, refused_status
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def concern_detail(request, pk):
         "can_respond": access.can_respond(request.user, concern),
         "history": history_of(concern),
         "labels": rules.RAG_LABELS,
+        "reminder_items": reminder_items_about(request.user, concern=concern),
     }
     return render(request, "concerns/concern_detail.html", context)
 
@@ -203,6 +205,7 @@ def indicator_detail(request, pk):
         "margin": rules.margin_percent(),
         "due_days": rules.due_days(),
         "history": history_of(indicator),
+        "reminder_items": reminder_items_about(request.user, indicator=indicator),
     }
     return render(request, "concerns/indicator_detail.html", context)
 

@@ -23,6 +23,8 @@ class Kind(models.TextChoices):
     IMPACT_OVERDUE = "impact_overdue", "Impact check overdue"
     IMPACT_DUE = "impact_due", "Impact check due soon"
     ATTENDANCE = "attendance", "Attendance not recorded"
+    VALUE_LATE = "value_late", "Indicator value late"
+    CONCERN_QUIET = "concern_quiet", "Concern with no update"
 
 
 class Reminder(models.Model):
@@ -78,8 +80,8 @@ class Reminder(models.Model):
 
 class ReminderItem(models.Model):
     """One thing an e-mail reminds of: an action at a number of days, (for consultants) evidence waiting, (for a
-    sub-committee's members) an impact check due or overdue, or (for an agency's users) its attendance at a held
-    learning event not recorded."""
+    sub-committee's members) an impact check due or overdue, (for an agency's users) its attendance at a held
+    learning event not recorded or an indicator's value late, or (for members) a board concern with no update."""
 
     reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="items")
     kind = models.CharField(max_length=20, choices=[c for c in Kind.choices if c[0] != Kind.DIGEST])
@@ -102,8 +104,17 @@ class ReminderItem(models.Model):
         "accounts.Agency", on_delete=models.PROTECT, related_name="reminder_items", null=True, blank=True,
         help_text="For attendance not recorded: the agency whose attendance is missing.",
     )
+    indicator = models.ForeignKey(
+        "concerns.Indicator", on_delete=models.PROTECT, related_name="reminder_items", null=True, blank=True,
+        help_text="For an indicator value late: the indicator.",
+    )
+    concern = models.ForeignKey(
+        "concerns.Concern", on_delete=models.PROTECT, related_name="reminder_items", null=True, blank=True,
+        help_text="For a board concern with no update for a while: the concern.",
+    )
     days = models.IntegerField(
-        help_text="Days left (due soon), days overdue, days the evidence has waited, or days since the event."
+        help_text="Days left (due soon), days overdue, days the evidence has waited, days since the event, days a "
+        "value is late, or days since a concern's last update."
     )
 
     class Meta:

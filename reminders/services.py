@@ -12,7 +12,11 @@ The rules are DOMAIN.md's "Reminders", with the offsets from settings (README, "
   escalation), to the active members of its sub-committee (or, with none, every active member);
 - attendance: REMINDER_ATTENDANCE_DAYS (7, 14, 21, 28) days after a learning event was held, to the active users of
   each partner agency whose attendance is not recorded (an agency with none: the member who recorded the event,
-  or every active member).
+  or every active member);
+- board concerns: an indicator's value late (concerns.rules), on the first day late and every
+  REMINDER_OVERDUE_REPEAT_DAYS after, to the active users of the agency that reports it (with none, every active
+  member); a concern not closed with no update for CONCERN_UPDATE_DAYS (90) days, on that day and every
+  REMINDER_OVERDUE_REPEAT_DAYS after, to every active member.
 
 "Overdue" and "open" are actionplans.rules' definitions. The usual people are the action's responsible officer
 or, when it has none (or the officer's account is inactive), the active users of its lead agency.
@@ -83,21 +87,21 @@ MARK_WITHIN = 0.2
 #: The order of the sections of an e-mail, most urgent first.
 SECTION_ORDER = [
     Kind.ESCALATION, Kind.OVERDUE, Kind.DUE_SOON, Kind.EVIDENCE_WAITING, Kind.IMPACT_OVERDUE, Kind.IMPACT_DUE,
-    Kind.ATTENDANCE,
+    Kind.ATTENDANCE, Kind.VALUE_LATE, Kind.CONCERN_QUIET,
 ]
 
 #: The reminders before a date, which a person may turn off (ReminderPreference.due_soon); soonest first.
 DUE_SOON_KINDS = (Kind.DUE_SOON, Kind.IMPACT_DUE)
 
 #: What an item is about, besides its kind: the fields of Item (and the columns of ReminderItem) that name it.
-SUBJECTS = ("action", "evidence", "impact_check", "event", "agency")
+SUBJECTS = ("action", "evidence", "impact_check", "event", "agency", "indicator", "concern")
 
 
 @dataclasses.dataclass
 class Item:
     """One thing to remind someone of, and the number of days that matters: an action (with an evidence item for
-    the consultants' digest), an impact check (with its action), or a held event with the agency whose
-    attendance is missing."""
+    the consultants' digest), an impact check (with its action), a held event with the agency whose
+    attendance is missing, an indicator with values late, or a board concern gone quiet."""
 
     kind: str
     days: int
@@ -106,6 +110,8 @@ class Item:
     impact_check: object | None = None
     event: object | None = None
     agency: object | None = None
+    indicator: object | None = None
+    concern: object | None = None
 
     @functools.cached_property
     def key(self):
@@ -323,6 +329,67 @@ def _attendance_missing(on):
     return found
 
 
+def _repeats_on(days):
+    """Whether something late (or quiet) by ``days`` days is reminded of today: on its first day, then every
+    REMINDER_OVERDUE_REPEAT_DAYS days, as an overdue action."""
+    return days >= 1 and (days - 1) % settings.REMINDER_OVERDUE_REPEAT_DAYS == 0
+
+
+def _values_late(on):
+    """The active indicators of board concerns not closed whose values are late (concerns.rules) and reminded of
+    today (_repeats_on, counted from the oldest late period's due day), each with its late periods, the days late
+    and the people to remind: the reporting agency's active users or, with none, every active member. Two queries
+    when none is late; four at most otherwise."""
+    from concerns import rules as concern_rules
+    from concerns.models import Concern, DataPoint, Indicator
+
+    indicators = list(
+        Indicator.objects.filter(is_active=True).exclude(concern__status=Concern.Status.CLOSED)
+        .select_related("owner", "concern").order_by("concern__title", "name", "pk")
+    )
+    entered = defaultdict(set)
+    for indicator_id, period in DataPoint.objects.filter(indicator__in=indicators).values_list("indicator_id", "period"):
+        entered[indicator_id].add(period)
+    hits = []
+    for indicator in indicators:
+        late = concern_rules.late_periods(indicator, entered[indicator.pk], on)
+        if late:
+            days = (on - concern_rules.due_on(late[0], indicator.frequency)).days
+            if _repeats_on(days):
+                indicator.late = late
+                hits.append((indicator, days))
+    if not hits:
+        return []
+    users = defaultdict(list)
+    for user in User.objects.filter(agency__in={i.owner_id for i, _ in hits}, role=Role.AGENCY, is_active=True):
+        users[user.agency_id].append(user)
+    board = None
+    found = []
+    for indicator, days in hits:
+        people = users.get(indicator.owner_id)
+        if not people:
+            if board is None:
+                board = list(User.objects.filter(role=Role.MEMBER, is_active=True))
+            people = board
+        found.append((indicator, days, people))
+    return found
+
+
+def _concerns_quiet(on):
+    """The board concerns not closed that have gone quiet (concerns.rules.quiet_days) and are reminded of today:
+    on the day they reach CONCERN_UPDATE_DAYS, then every REMINDER_OVERDUE_REPEAT_DAYS days. One query."""
+    from concerns import rules as concern_rules
+    from concerns.models import Concern
+
+    found = []
+    for concern in concern_rules.with_last_activity(Concern.objects.exclude(status=Concern.Status.CLOSED)).order_by(
+            "title", "pk"):
+        days = concern_rules.quiet_days(concern.last_activity, on)
+        if days is not None and _repeats_on(days - settings.CONCERN_UPDATE_DAYS + 1):
+            found.append((concern, days))
+    return found
+
+
 def plan_reminders(*, on):
     """Every e-mail to send on day ``on``: one per person (or one per kind, for those who chose so).
 
@@ -359,6 +426,15 @@ def plan_reminders(*, on):
         item = Item(kind=Kind.ATTENDANCE, days=days, event=event, agency=agency)
         for user in people:
             add(user, item)
+    for indicator, days, people in _values_late(on):
+        item = Item(kind=Kind.VALUE_LATE, days=days, indicator=indicator)
+        for user in people:
+            add(user, item)
+    quiet = _concerns_quiet(on)
+    if quiet:
+        for member in User.objects.filter(role=Role.MEMBER, is_active=True):
+            for concern, days in quiet:
+                add(member, Item(kind=Kind.CONCERN_QUIET, days=days, concern=concern))
 
     if not per_user:
         return []
@@ -620,6 +696,8 @@ SECTION_TITLES = {
     Kind.IMPACT_OVERDUE: "Impact checks overdue",
     Kind.IMPACT_DUE: "Impact checks due soon",
     Kind.ATTENDANCE: "Attendance at learning events not recorded",
+    Kind.VALUE_LATE: "Indicator values late",
+    Kind.CONCERN_QUIET: "Board concerns with no update for {quiet} days or more",
 }
 
 #: Each kind's line templates (reminders/<name>.txt and .html) and its HTML table's date column.
@@ -628,11 +706,21 @@ LINE_TEMPLATES = {
     Kind.IMPACT_OVERDUE: "email_line_impact",
     Kind.IMPACT_DUE: "email_line_impact",
     Kind.ATTENDANCE: "email_line_attendance",
+    Kind.VALUE_LATE: "email_line_value",
+    Kind.CONCERN_QUIET: "email_line_concern",
 }
 #: Each kind's section templates, by form: the plain text is the same for all; an HTML table has its columns.
+#: The HTML sections of the kinds not about an action (email_section_rows.html): an introduction and the columns.
+ROW_SECTIONS = {
+    Kind.ATTENDANCE: ("Record each agency's attendance, 0 if nobody came, so the dissemination matrix shows who the "
+                      "learning reached.", ["Event", "Agency", "Held on", "When"]),
+    Kind.VALUE_LATE: ("Enter each value on the indicator's page; the board's concerns register shows them.",
+                      ["Indicator", "Concern", "When"]),
+    Kind.CONCERN_QUIET: ("Log an update on the concern's page, or close it if the board no longer presses it.",
+                         ["Concern", "Status", "When"]),
+}
 SECTION_TEMPLATES = {
-    kind: {"txt": "email_section.txt",
-           "html": "email_section_attendance.html" if kind == Kind.ATTENDANCE else "email_section.html"}
+    kind: {"txt": "email_section.txt", "html": "email_section_rows.html" if kind in ROW_SECTIONS else "email_section.html"}
     for kind in Kind
 }
 DATE_HEADINGS = {Kind.IMPACT_OVERDUE: "Check due", Kind.IMPACT_DUE: "Check due"}
@@ -646,6 +734,10 @@ def days_text(item):
         return f"waiting {item.days} day{plural} for a decision"
     if item.kind == Kind.ATTENDANCE:
         return f"held {item.days} day{plural} ago"
+    if item.kind == Kind.VALUE_LATE:
+        return f"oldest value missing {item.days} day{plural} late"
+    if item.kind == Kind.CONCERN_QUIET:
+        return f"no update for {item.days} day{plural}"
     return f"{item.days} day{plural} overdue"
 
 
@@ -720,12 +812,14 @@ class Writer:
     def section_frame(self, kind, form):
         if (kind, form) not in self.section_frames:
             title = SECTION_TITLES[kind].format(
-                days=settings.REMINDER_ESCALATION_DAYS, waiting=settings.REMINDER_EVIDENCE_WAITING_DAYS
+                days=settings.REMINDER_ESCALATION_DAYS, waiting=settings.REMINDER_EVIDENCE_WAITING_DAYS,
+                quiet=settings.CONCERN_UPDATE_DAYS,
             )
             template = self.templates[SECTION_TEMPLATES[kind][form]]
+            intro, headers = ROW_SECTIONS.get(kind, ("", []))
             self.section_frames[kind, form] = _frame(
                 template, {"title": title, "lines": "\x00LINES\x00", "rows": "\x00LINES\x00",
-                           "date_heading": DATE_HEADINGS.get(kind, "Target date")}
+                           "date_heading": DATE_HEADINGS.get(kind, "Target date"), "intro": intro, "headers": headers}
             )
         return self.section_frames[kind, form]
 
@@ -943,6 +1037,8 @@ SECTION_COUNTS = {
     Kind.IMPACT_OVERDUE: ("impact check overdue", "impact checks overdue"),
     Kind.IMPACT_DUE: ("impact check due", "impact checks due"),
     Kind.ATTENDANCE: ("attendance to record", "attendances to record"),
+    Kind.VALUE_LATE: ("indicator late", "indicators late"),
+    Kind.CONCERN_QUIET: ("concern with no update", "concerns with no update"),
 }
 
 #: The kinds whose lines are about an action: an e-mail of only these says "These actions need your attention".
@@ -959,6 +1055,7 @@ def section_count(kind, count):
 def _subjects(name):
     """The queryset a line's subject ``name`` (one of SUBJECTS) is read from, with what its line shows."""
     from accounts.models import Agency
+    from concerns.models import Concern, Indicator
     from evidence.models import Evidence
     from learning.models import ImpactCheck, LearningEvent
 
@@ -968,6 +1065,8 @@ def _subjects(name):
         "impact_check": ImpactCheck.objects.select_related("sub_committee"),
         "event": LearningEvent.objects.all(),
         "agency": Agency.objects.all(),
+        "indicator": Indicator.objects.select_related("owner", "concern"),
+        "concern": Concern.objects.all(),
     }[name]
 
 
@@ -977,6 +1076,10 @@ def _line(item, date=dateformat.format):
     ``date(value, format)`` formats a date as the template filter ``date`` would (Writer.date: once per run)."""
     if item.kind == Kind.ATTENDANCE:
         return _attendance_line(item, date)
+    if item.kind == Kind.VALUE_LATE:
+        return _value_line(item)
+    if item.kind == Kind.CONCERN_QUIET:
+        return _concern_line(item)
     action = item.action
     if item.impact_check is not None:
         check = item.impact_check
@@ -1023,4 +1126,30 @@ def _attendance_line(item, date):
         "agency": agency.name,
         "days_text": days_text(item),
         "url": settings.SITE_URL + reverse("learning:attendance", args=[event.pk, agency.pk]),
+    }
+
+
+def _value_line(item):
+    """An indicator with a value late: its name and agency, its concern, and a link to enter the values. What it
+    says does not depend on the day, so a claim resumed later is written the same (``item.days`` counts from the
+    due day of the oldest value missing; the indicator's page lists them all)."""
+    indicator = item.indicator
+    return {
+        "indicator": indicator.name,
+        "agency": indicator.owner.name,
+        "frequency": indicator.get_frequency_display().lower(),
+        "concern": Truncator(" ".join(indicator.concern.title.split())).chars(120),
+        "days_text": days_text(item),
+        "url": settings.SITE_URL + reverse("concerns:point_add", args=[indicator.pk]),
+    }
+
+
+def _concern_line(item):
+    """A board concern gone quiet: its title, its status and a link to it."""
+    concern = item.concern
+    return {
+        "concern": Truncator(" ".join(concern.title.split())).chars(120),
+        "status": concern.get_status_display(),
+        "days_text": days_text(item),
+        "url": settings.SITE_URL + concern.get_absolute_url(),
     }

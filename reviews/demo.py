@@ -1535,7 +1535,7 @@ CONCERNS = [
             (-390, None, "Raised with the Director of Children's Services and the Trust after the section 11 audit."),
             (-300, "Social care", "Six agency social workers recruited; caseloads will be reported to the board each "
                                   "quarter."),
-            (-120, None, "Caseloads have fallen but remain very high. The board keeps monitoring the workforce's "
+            (-97, None, "Caseloads have fallen but remain very high. The board keeps monitoring the workforce's "
                          "capacity while this level of risk remains."),
         ],
     },

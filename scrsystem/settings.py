@@ -388,6 +388,7 @@ IMPACT_CHECK_MONTHS = env.get_int("IMPACT_CHECK_MONTHS", 6, minimum=1, maximum=6
 # Board concerns (concerns/): when an indicator's data point is due after its period ends, and the RAG's margin.
 INDICATOR_DUE_DAYS = env.get_int("INDICATOR_DUE_DAYS", 30, minimum=0, maximum=365)
 INDICATOR_AMBER_PERCENT = env.get_int("INDICATOR_AMBER_PERCENT", 10, minimum=0, maximum=100)
+CONCERN_UPDATE_DAYS = env.get_int("CONCERN_UPDATE_DAYS", 90, minimum=1, maximum=3650)
 
 # When Celery beat anchors the audit chain: its head logged and e-mailed to the administrators (audit.anchors).
 AUDIT_ANCHOR_HOUR = env.get_int("AUDIT_ANCHOR_HOUR", 6, minimum=0, maximum=23)

@@ -25,6 +25,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from actionplans.models import Action, ActionPlan, ProgressUpdate, TargetDateChange
+from concerns.models import Concern, ConcernFile, DataPoint, DataPointCorrection, Entry, Indicator
 from evidence.models import Evidence, EvidenceDecision, EvidenceDownload
 from learning.models import Attendance, ImpactCheck, LearningEvent, LearningFile, SubCommittee
 from reminders.models import ReminderPreference
@@ -108,6 +109,13 @@ def db_state():
             SubCommittee,
             SubCommittee.members.through,
             ImpactCheck,
+            Concern,
+            Concern.agencies.through,
+            Entry,
+            Indicator,
+            DataPoint,
+            DataPointCorrection,
+            ConcernFile,
         )
     } | {"ChangeRecord": factories.change_records()}
 

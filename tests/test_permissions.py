@@ -18,6 +18,9 @@ from accounts.invitations import invitation_tokens
 from accounts.models import Role
 from actionplans import bulk, dates, lifecycle, rules
 from actionplans.models import Action, ActionPlan, ProgressUpdate
+from concerns import rules as concern_rules
+from concerns import services as concern_services
+from concerns.models import Concern, ConcernFile, DataPoint, Indicator
 from evidence import uploads
 from learning import services as learning_services
 from learning.models import Attendance, ImpactCheck, LearningEvent, LearningFile, SubCommittee
@@ -187,6 +190,46 @@ GET_MATRIX = [
     ("learning:impact_edit",            "unassigned_check", EDITORS_ONLY),
     ("learning:impact_edit",            "done_check",    NOBODY_NOW),
     ("learning:impact_edit",            "withdrawn_check", NOBODY_NOW),
+    # Board concerns: no part of the consultant's; the chair, members and administrators read every concern; an
+    # agency user reads those that name its agency (another agency's does not exist for it) and adds its response.
+    # Members and administrators record and change concerns and indicators; an indicator's values are entered and
+    # corrected by its agency's users and members; the evidence behind them is read by the board's roles and that
+    # agency only. shared_concern names the police and health, police_concern the police only.
+    ("concerns:concerns",               None,            (LOGIN,    200,   200,   403,     200,   200,   200)),
+    ("concerns:concern_create",         None,            EDITORS_ONLY),
+    ("concerns:concern",                "shared_concern", (LOGIN,   200,   200,   403,     200,   200,   200)),
+    ("concerns:concern",                "police_concern", (LOGIN,   200,   200,   403,     200,   200,   404)),
+    ("concerns:concern",                "closed_concern", (LOGIN,   200,   200,   403,     200,   200,   200)),
+    ("concerns:concern_edit",           "shared_concern", EDITORS_ONLY),
+    ("concerns:concern_edit",           "police_concern", (LOGIN,   200,   403,   403,     200,   403,   404)),
+    ("concerns:entry_add",              "shared_concern", (LOGIN,   200,   403,   403,     200,   200,   200)),
+    ("concerns:entry_add",              "police_concern", (LOGIN,   200,   403,   403,     200,   200,   404)),
+    ("concerns:indicator_create",       "shared_concern", EDITORS_ONLY),
+    ("concerns:indicator_create",       "police_concern", (LOGIN,   200,   403,   403,     200,   403,   404)),
+    # Moves: to monitoring from open, closed from open or monitoring, opened again from monitoring or closed.
+    ("concerns:concern_move",           "monitor_shared", EDITORS_ONLY),
+    ("concerns:concern_move",           "monitor_police", (LOGIN,   200,   403,   403,     200,   403,   404)),
+    ("concerns:concern_move",           "close_shared",  EDITORS_ONLY),
+    ("concerns:concern_move",           "reopen_closed", EDITORS_ONLY),
+    ("concerns:concern_move",           "reopen_shared", NOBODY_NOW),  # open already
+    ("concerns:concern_move",           "monitor_closed", NOBODY_NOW),
+    ("concerns:concern_move",           "close_closed",  NOBODY_NOW),
+    ("concerns:concern_move",           "unknown_concern_move", (LOGIN, 404, 404,  404,     404,   404,   404)),
+    ("concerns:indicator",              "police_indicator", (LOGIN, 200,   200,   403,     200,   200,   200)),
+    ("concerns:indicator",              "health_indicator", (LOGIN, 200,   200,   403,     200,   200,   200)),
+    ("concerns:indicator",              "police_only_indicator", (LOGIN, 200, 200, 403,    200,   200,   404)),
+    ("concerns:indicator_edit",         "police_indicator", EDITORS_ONLY),
+    ("concerns:indicator_edit",         "police_only_indicator", (LOGIN, 200, 403, 403,    200,   403,   404)),
+    ("concerns:point_add",              "police_indicator", (LOGIN, 200,   403,   403,     200,   200,   403)),
+    ("concerns:point_add",              "health_indicator", (LOGIN, 200,   403,   403,     200,   403,   200)),
+    ("concerns:point_add",              "police_only_indicator", (LOGIN, 200, 403, 403,    200,   200,   404)),
+    ("concerns:point_correct",          "police_point",  (LOGIN,    200,   403,   403,     200,   200,   403)),
+    ("concerns:point_correct",          "health_point",  (LOGIN,    200,   403,   403,     200,   403,   200)),
+    ("concerns:point_correct",          "police_only_point", (LOGIN, 200,  403,   403,     200,   200,   404)),
+    # The evidence behind a value: the board's roles and the indicator's agency; another agency does not know it.
+    ("concerns:file",                   "police_concern_file", (LOGIN, 200, 200,  403,     200,   200,   404)),
+    ("concerns:file",                   "health_concern_file", (LOGIN, 200, 200,  403,     200,   404,   200)),
+    ("concerns:file",                   "police_only_concern_file", (LOGIN, 200, 200, 403, 200,   200,   404)),
 ]
 
 POST_MATRIX = [
@@ -277,6 +320,38 @@ POST_MATRIX = [
     ("learning:impact_edit",            "unassigned_check", WRITE_EDITORS_ONLY),
     ("learning:impact_edit",            "done_check",    NOBODY_NOW),
     ("learning:impact_edit",            "withdrawn_check", NOBODY_NOW),
+    # Board concerns: as their GET rows, each write really saved. The pages that only show (the register, a
+    # concern's page, an indicator's) answer a POST as a GET, and nothing changes.
+    ("concerns:concerns",               None,            (LOGIN,    200,   200,   403,     200,   200,   200)),
+    ("concerns:concern_create",         None,            WRITE_EDITORS_ONLY),
+    ("concerns:concern",                "police_concern", (LOGIN,   200,   200,   403,     200,   200,   404)),
+    ("concerns:concern_edit",           "shared_concern", WRITE_EDITORS_ONLY),
+    ("concerns:concern_edit",           "police_concern", (LOGIN,   SAVED, 403,   403,     SAVED, 403,   404)),
+    ("concerns:entry_add",              "shared_concern", (LOGIN,   SAVED, 403,   403,     SAVED, SAVED, SAVED)),
+    ("concerns:entry_add",              "police_concern", (LOGIN,   SAVED, 403,   403,     SAVED, SAVED, 404)),
+    ("concerns:entry_add",              "closed_concern", (LOGIN,   SAVED, 403,   403,     SAVED, SAVED, SAVED)),
+    ("concerns:indicator_create",       "shared_concern", WRITE_EDITORS_ONLY),
+    ("concerns:indicator_create",       "police_concern", (LOGIN,   SAVED, 403,   403,     SAVED, 403,   404)),
+    ("concerns:concern_move",           "monitor_shared", WRITE_EDITORS_ONLY),
+    ("concerns:concern_move",           "monitor_police", (LOGIN,   SAVED, 403,   403,     SAVED, 403,   404)),
+    ("concerns:concern_move",           "close_shared",  WRITE_EDITORS_ONLY),
+    ("concerns:concern_move",           "reopen_closed", WRITE_EDITORS_ONLY),
+    ("concerns:concern_move",           "reopen_shared", NOBODY_NOW),
+    ("concerns:concern_move",           "monitor_closed", NOBODY_NOW),
+    ("concerns:concern_move",           "close_closed",  NOBODY_NOW),
+    ("concerns:concern_move",           "unknown_concern_move", (LOGIN, 404, 404,  404,     404,   404,   404)),
+    ("concerns:indicator",              "health_indicator", (LOGIN, 200,   200,   403,     200,   200,   200)),
+    ("concerns:indicator_edit",         "police_indicator", WRITE_EDITORS_ONLY),
+    ("concerns:indicator_edit",         "police_only_indicator", (LOGIN, SAVED, 403, 403,  SAVED, 403,   404)),
+    ("concerns:point_add",              "police_indicator", (LOGIN, SAVED, 403,   403,     SAVED, SAVED, 403)),
+    ("concerns:point_add",              "health_indicator", (LOGIN, SAVED, 403,   403,     SAVED, 403,   SAVED)),
+    ("concerns:point_add",              "police_only_indicator", (LOGIN, SAVED, 403, 403,  SAVED, SAVED, 404)),
+    ("concerns:point_correct",          "police_point",  (LOGIN,    SAVED, 403,   403,     SAVED, SAVED, 403)),
+    ("concerns:point_correct",          "health_point",  (LOGIN,    SAVED, 403,   403,     SAVED, 403,   SAVED)),
+    ("concerns:point_correct",          "police_only_point", (LOGIN, SAVED, 403,  403,     SAVED, SAVED, 404)),
+    # Files are only downloaded.
+    ("concerns:file",                   "police_concern_file", (LOGIN, 405, 405,  405,     405,   405,   405)),
+    ("concerns:file",                   "health_concern_file", (LOGIN, 405, 405,  405,     405,   405,   405)),
 ]
 # fmt: on
 
@@ -289,7 +364,7 @@ def w(world):
     """world plus actions in the statuses that close moves: cancelled ones (on the multi-agency plan, led by the
     police, and on the police's own plan), a verified one (health-led); and password-reset links of a member who forgot theirs,
     and invitation links of a member an administrator invited; learning events (_add_learning_events) and impact
-    checks (_add_impact_checks)."""
+    checks (_add_impact_checks); board concerns with their indicators, values and files (_add_concerns)."""
     world.police_recommendation = factories.recommendation(
         world.review, agency=world.police, text="Police should check the history of every adult in the household."
     )
@@ -323,6 +398,7 @@ def w(world):
     world.spoiled_invitation_link = (invited_uid, "spoiled-token")
     _add_learning_events(world)
     _add_impact_checks(world)
+    _add_concerns(world)
     return world
 
 
@@ -413,6 +489,98 @@ def _add_impact_checks(world):
     assert (world.done_check.status, world.withdrawn_check.status) == ("done", "withdrawn")
 
 
+def _add_concerns(world):
+    """Board concerns recorded by a member: one naming the police and health (open), one naming the police only
+    (open), and one naming both, closed. Quarterly indicators from three quarters ago (so the present quarter has no
+    value yet): on the shared concern one the police report and one health reports, on the police's concern one the
+    police report; each with a value for its first quarter, entered by its agency with a file of evidence."""
+    today = rules.today()
+    member = world.member
+
+    def concern(title, agencies):
+        return concern_services.concern_create(
+            actor=member, agencies=agencies, title=title, description="Raised after the section 11 audit.",
+            raised_with="the Children's Trust", raised_on=today - datetime.timedelta(days=100),
+            source=Concern.Source.SECTION_11,
+        )
+
+    world.shared_concern = concern("Slow take-up of the CAF", [world.police, world.health])
+    world.police_concern = concern("Custody referrals are late", [world.police])
+    closed = concern("Information sharing protocol", [world.police, world.health])
+    world.closed_concern = concern_services.move_concern("close", concern=closed, actor=member, seen=closed.status,
+                                                         reason="The protocol is signed by every partner.")
+    world.current_quarter = concern_rules.period_of(today, Indicator.Frequency.QUARTERLY)
+    first = world.current_quarter
+    for _ in range(3):
+        first = concern_rules.previous_period(first, Indicator.Frequency.QUARTERLY)
+
+    def indicator(on, owner, user, name):
+        made = concern_services.indicator_create(
+            concern=on, actor=member, name=name, unit="CAFs", target=40, direction=Indicator.Direction.HIGHER,
+            owner=owner, frequency=Indicator.Frequency.QUARTERLY, first_period=first,
+        )
+        point = concern_services.data_point_record(
+            indicator=made, actor=user, period=first, value=31, uploads=[checked_pdf(f"{owner.short_name}-return.pdf")]
+        )
+        return made, point, ConcernFile.objects.get(point=point)
+
+    world.police_indicator, world.police_point, world.police_concern_file = indicator(
+        world.shared_concern, world.police, world.agency_user, "CAFs started by the police")
+    world.health_indicator, world.health_point, world.health_concern_file = indicator(
+        world.shared_concern, world.health, world.other, "CAFs started by health")
+    world.police_only_indicator, world.police_only_point, world.police_only_concern_file = indicator(
+        world.police_concern, world.police, world.agency_user, "Referrals from custody")
+    shared, police, closed = world.shared_concern.pk, world.police_concern.pk, world.closed_concern.pk
+    world.monitor_shared = (shared, "monitor")
+    world.monitor_police = (police, "monitor")
+    world.close_shared = (shared, "close")
+    world.reopen_closed = (closed, "reopen")
+    world.reopen_shared = (shared, "reopen")
+    world.monitor_closed = (closed, "monitor")
+    world.close_closed = (closed, "close")
+    world.unknown_concern_move = (shared, "delete")
+
+
+def _concern_data(world, url_name, obj):
+    """A POST body the board concerns' forms accept."""
+    if url_name in ("concerns:concerns", "concerns:concern", "concerns:indicator", "concerns:file"):
+        return {}
+    if url_name == "concerns:concern_create":
+        return {"title": "Children missing education", "description": "Rising numbers off roll.",
+                "raised_with": "the Director of Children's Services", "raised_on": rules.today().isoformat(),
+                "source": Concern.Source.WORKSHOP, "agencies": [world.health.pk], "loaded_version": ""}
+    if url_name == "concerns:concern_edit":
+        concern = Concern.objects.get(pk=getattr(world, obj).pk)
+        return {"title": f"{concern.title} (revised)", "description": concern.description,
+                "raised_with": concern.raised_with, "raised_on": concern.raised_on.isoformat(),
+                "source": concern.source, "agencies": list(concern.agencies.values_list("pk", flat=True)),
+                "loaded_version": factories.loaded_version(concern)}
+    if url_name == "concerns:entry_add":
+        return {"on": rules.today().isoformat(), "text": "Discussed at the board: figures due next quarter."}
+    if url_name == "concerns:indicator_create":
+        return {"name": "Referrals answered within a day", "unit": "%", "target": "90", "direction": "higher",
+                "owner": world.police.pk, "frequency": "monthly", "first_period": rules.today().isoformat()}
+    if url_name == "concerns:indicator_edit":
+        indicator = Indicator.objects.get(pk=getattr(world, obj).pk)
+        return {"name": f"{indicator.name} (revised)", "unit": indicator.unit, "target": "45",
+                "direction": indicator.direction, "owner": indicator.owner_id, "frequency": indicator.frequency,
+                "first_period": indicator.first_period.isoformat(), "is_active": "on",
+                "loaded_version": factories.loaded_version(indicator)}
+    if url_name == "concerns:point_add":
+        return {"period": world.current_quarter.isoformat(), "value": "33", "note": "From the quarterly return.",
+                "files": samples.upload("return.pdf", samples.pdf(), "application/pdf")}
+    if url_name == "concerns:point_correct":
+        point = DataPoint.objects.get(pk=getattr(world, obj).pk)
+        return {"value": "32", "note": point.note, "reason": "Two CAFs were counted twice.",
+                "loaded_version": point.updated_at.isoformat()}
+    if url_name == "concerns:concern_move":
+        concern_pk, move = getattr(world, obj)
+        concern = Concern.objects.get(pk=concern_pk)
+        return {"seen_status": concern.status, "seen_changed_at": lifecycle.Seen.moment_of(concern),
+                "reason": "Every partner reports on time now." if move == "close" else ""}
+    raise AssertionError(f"no valid data for {url_name}")
+
+
 def _impact_data(world, url_name, obj):
     """A POST body the impact checks' forms accept (None for the other URLs)."""
     check = ImpactCheck.objects.get(pk=getattr(world, obj).pk)
@@ -466,6 +634,8 @@ def _valid_data(world, url_name, obj):
     """A POST body the form accepts, so that a refusal can only come from the permission check."""
     if url_name.startswith("learning:"):
         return _learning_data(world, url_name, obj)
+    if url_name.startswith("concerns:"):
+        return _concern_data(world, url_name, obj)
     if url_name == "accounts:logout":
         return {}
     if url_name == "accounts:password_change":

@@ -18,13 +18,14 @@ COMMON = ["/", "/dashboard/", "/reviews/", "/reviews/?kind=serious_case", "/revi
           "/learning/events/?status=scheduled", "/learning/themes/", "/learning/dissemination/", "/learning/impact/",
           "/learning/impact/?state=attention"]
 ROLE_PAGES = {
-    "member": ["/reviews/new/", "/learning/events/new/"],
+    "member": ["/reviews/new/", "/learning/events/new/", "/concerns/new/"],
     "chair": [],
     "consultant": ["/evidence/queue/"],
     "police": ["/actions/mine/"],
     "admin": ["/admin/", "/admin/accounts/user/", "/admin/accounts/user/add/", "/admin/actionplans/action/",
               "/admin/reviews/recommendation/", "/admin/learning/learningevent/", "/admin/learning/learningfile/",
-              "/admin/learning/subcommittee/", "/admin/learning/impactcheck/"],
+              "/admin/learning/subcommittee/", "/admin/learning/impactcheck/", "/admin/concerns/concern/",
+              "/admin/concerns/datapoint/"],
 }
 
 # What makes a page wider than the screen, for the failure message: the outermost elements sticking out on the
@@ -116,6 +117,25 @@ def object_pages(page):
     return found
 
 
+def concern_pages(page):
+    """The board concerns' register, a concern, an indicator and the forms the role may open there (every role
+    but the consultant's, who has no part in them)."""
+    found = ["/concerns/", "/concerns/?rag=red"]
+    page.goto("/concerns/")
+    concern = first_link(page, r"/concerns/\d+/")
+    assert concern, "no board concern to open"
+    found.append(concern)
+    page.goto(concern)
+    indicator = first_link(page, r"/concerns/indicators/\d+/")
+    assert indicator, "no indicator to open"
+    found += [indicator, *filter(None, [first_link(page, pattern) for pattern in (
+        r"/concerns/\d+/(edit|log)/", r"/concerns/\d+/indicators/new/", r"/concerns/\d+/(monitor|close|reopen)/")])]
+    page.goto(indicator)
+    found += filter(None, [first_link(page, pattern) for pattern in (
+        r"/concerns/indicators/\d+/(edit|values/new)/", r"/concerns/values/\d+/correct/")])
+    return found
+
+
 @pytest.mark.parametrize("screen", SCREENS)
 def test_the_sign_in_page_fits_the_screen(browser, base_url, axe_check, screen):
     context = browser.new_context(base_url=base_url, viewport=SCREENS[screen])
@@ -131,7 +151,7 @@ def test_the_sign_in_page_fits_the_screen(browser, base_url, axe_check, screen):
 @pytest.mark.parametrize("role", ROLE_PAGES)
 def test_every_page_fits_the_screen_as_each_role(sign_in, axe_check, role, screen):
     page = sign_in(role, viewport=SCREENS[screen])
-    paths = COMMON + ROLE_PAGES[role] + object_pages(page)
+    paths = COMMON + ROLE_PAGES[role] + object_pages(page) + (concern_pages(page) if role != "consultant" else [])
     if role in ("member", "police", "admin"):  # they record attendance: its form is among the pages
         assert any(re.fullmatch(r"/learning/events/\d+/attendance/\d+/", path) for path in paths), paths
     impact_forms = [path for path in paths if re.fullmatch(r"/learning/impact/\d+/(finding|edit)/", path)]

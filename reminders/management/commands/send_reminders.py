@@ -42,6 +42,10 @@ class Command(BaseCommand):
 
 def describe(item):
     """One line of the dry run: what the item is about, its date and its days."""
+    if item.indicator is not None:
+        return f"{item.indicator.name} ({item.indicator.owner.short_name}), {services.days_text(item)}"
+    if item.concern is not None:
+        return f"{item.concern.title} ({item.concern.get_status_display().lower()}), {services.days_text(item)}"
     if item.event is not None:
         return (f"{item.event.title} ({item.event.get_kind_display().lower()}, held {item.event.held_on:%Y-%m-%d}), "
                 f"attendance from {item.agency.short_name}, {services.days_text(item)}")
