@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Case, CharField, F, Max, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.db.models.lookups import Exact, GreaterThanOrEqual, IsNull, LessThanOrEqual
 
 from concerns.models import DataPoint, Indicator
@@ -44,6 +44,11 @@ RAG_WORDS = {
     Rag.GREEN: "meets the target",
     Rag.NONE: "no value entered yet",
 }
+
+
+def number(value):
+    """A value as a person writes it: 22, 24.5 (not 22.00 or 24.50)."""
+    return format(Decimal(value).normalize(), "f")
 
 
 # --- Periods ------------------------------------------------------------------------------------------------
@@ -98,11 +103,12 @@ def periods_due(first_period, frequency, on):
 
 
 def late_periods(indicator, entered, on):
-    """The periods of an active indicator whose data point is past due on ``on`` and not entered (``entered``: the
-    periods that have a value)."""
+    """The periods of an active indicator whose data point is past due on ``on`` (its due day is over) and not
+    entered (``entered``: the periods that have a value)."""
     if not indicator.is_active:
         return []
-    return [p for p in periods_due(indicator.first_period, indicator.frequency, on) if p not in entered]
+    return [p for p in periods_due(indicator.first_period, indicator.frequency, on)
+            if p not in entered and due_on(p, indicator.frequency) < on]
 
 
 def open_periods(indicator, on):
@@ -144,17 +150,26 @@ def rag(value, target, direction):
 
 
 def rag_sql(value, target="target", direction="direction"):
-    """rag() as an SQL expression of ``value``, ``target`` and ``direction`` (expressions, or field names)."""
+    """rag() as an SQL expression of ``value``, ``target`` and ``direction`` (expressions, or field names).
+
+    The amber bound is compared as value × 100 against target × (100 ∓ margin), both rounded to six places: on
+    SQLite, whose decimals are floating point, target × 0.9 can land a hair off the exact bound (2.2 × 0.9 =
+    1.9800000000000002) where Python's Decimal is exact; values and targets have two places, so the rounding
+    loses nothing."""
     value, target, direction = (F(e) if isinstance(e, str) else e for e in (value, target, direction))
-    margin = _margin()
+    percent = settings.INDICATOR_AMBER_PERCENT
     higher = Exact(direction, Value(Direction.HIGHER))
+
+    def scaled(expression, factor):
+        return Round(expression * Value(factor), 6)
+
     return Case(
         When(IsNull(value, True), then=Value(Rag.NONE)),
         When(Q(higher, GreaterThanOrEqual(value, target)), then=Value(Rag.GREEN)),
-        When(Q(higher, GreaterThanOrEqual(value, target * Value(1 - margin))), then=Value(Rag.AMBER)),
+        When(Q(higher, GreaterThanOrEqual(scaled(value, 100), scaled(target, 100 - percent))), then=Value(Rag.AMBER)),
         When(higher, then=Value(Rag.RED)),
         When(LessThanOrEqual(value, target), then=Value(Rag.GREEN)),
-        When(LessThanOrEqual(value, target * Value(1 + margin)), then=Value(Rag.AMBER)),
+        When(LessThanOrEqual(scaled(value, 100), scaled(target, 100 + percent)), then=Value(Rag.AMBER)),
         default=Value(Rag.RED),
         output_field=CharField(),
     )

@@ -117,8 +117,8 @@ def chart(indicator, points):
     known = [(rules.period_label(p.period, indicator.frequency), p.value) for p in points]
     if known:
         first, last = known[0], known[-1]
-        desc = (f"From {first[1]:g} {indicator.unit} in {first[0]} to {last[1]:g} {indicator.unit} in {last[0]}, "
-                f"against a target of {indicator.target:g} ({indicator.get_direction_display().lower()}).")
+        desc = (f"From {rules.number(first[1])} {indicator.unit} in {first[0]} to {rules.number(last[1])} {indicator.unit} in {last[0]}, "
+                f"against a target of {rules.number(indicator.target)} ({indicator.get_direction_display().lower()}).")
     else:
         desc = "No values entered yet."
     return line_chart(series, title=f"{indicator.name} ({indicator.owner.short_name})", desc=desc,

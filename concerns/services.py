@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts import access
 from actionplans.lifecycle import Conflict, Refused, Seen, when, yours
+from actionplans.rules import today
 from audit.services import history_of, record_changed, record_created, save_audited, snapshot
 from concerns import rules
 from concerns.models import Concern, ConcernFile, DataPoint, DataPointCorrection, Entry, Indicator
@@ -155,7 +156,7 @@ def indicator_update(*, indicator, actor, **values):
 def _period_refusal(indicator, period):
     if period != rules.period_of(period, indicator.frequency):
         return "Choose a period from the list."
-    if period not in rules.open_periods(indicator, timezone.localdate()):
+    if period not in rules.open_periods(indicator, today()):
         return (f"{rules.period_label(period, indicator.frequency)} is outside the periods this indicator reports "
                 f"(from {rules.period_label(indicator.first_period, indicator.frequency)} to the present one).")
     return None
@@ -204,7 +205,7 @@ def data_point_record(*, indicator, actor, period, value, note="", uploads=()):
 def _taken(existing, note):
     label = rules.period_label(existing.period, existing.indicator.frequency)
     return Conflict(
-        f"{label} already has a value, {existing.value:g}, entered by {existing.entered_by} on "
+        f"{label} already has a value, {rules.number(existing.value)}, entered by {existing.entered_by} on "
         f"{when(existing.entered_at)}, so nothing of yours was saved. Correct that value if yours is right."
         f"{yours(note)}",
         code="conflict",
@@ -226,7 +227,7 @@ def data_point_correct(*, point, actor, value, reason, note=None, loaded_version
             last = history_of(locked).first()
             who = f" by {last.actor or 'someone'} on {when(last.at)}" if last else ""
             raise Conflict(
-                f"This value was changed to {locked.value:g}{who} after you opened the form, so nothing of yours was "
+                f"This value was changed to {rules.number(locked.value)}{who} after you opened the form, so nothing of yours was "
                 f"saved. Check it, then correct it again if yours still applies.{yours(reason)}",
                 code="conflict",
             )

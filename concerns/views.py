@@ -244,7 +244,7 @@ def point_add(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{rules.period_label(point.period, indicator.frequency)}: {point.value:g} "
+            messages.success(request, f"{rules.period_label(point.period, indicator.frequency)}: {rules.number(point.value)} "
                                       f"{indicator.unit} saved.")
             return redirect(point)
     context = {"form": form, "indicator": indicator, "concern": indicator.concern, "periods": periods}

@@ -6,7 +6,7 @@ from reminders.models import Reminder, ReminderItem, ReminderPreference
 
 class ReminderItemInline(admin.TabularInline):
     model = ReminderItem
-    fields = ["kind", "action", "evidence", "impact_check", "event", "agency", "days"]
+    fields = ["kind", "action", "evidence", "impact_check", "event", "agency", "indicator", "concern", "days"]
     readonly_fields = fields
     extra = 0
 
@@ -15,7 +15,9 @@ class ReminderItemInline(admin.TabularInline):
     has_delete_permission = ReadOnlyAdmin.has_delete_permission
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("action__plan__review", "impact_check__action", "event", "agency")
+        return super().get_queryset(request).select_related(
+            "action__plan__review", "impact_check__action", "event", "agency", "indicator__owner", "concern"
+        )
 
 
 @admin.register(Reminder)

@@ -22,5 +22,6 @@ def preferences(request):
         "repeat_days": settings.REMINDER_OVERDUE_REPEAT_DAYS,
         "escalation_days": settings.REMINDER_ESCALATION_DAYS,
         "attendance_days": settings.REMINDER_ATTENDANCE_DAYS,
+        "concern_days": settings.CONCERN_UPDATE_DAYS,
     }
     return render(request, "reminders/preferences.html", context)

@@ -109,7 +109,7 @@ def test_two_values_for_the_same_period_at_once_one_is_saved_the_other_told_the_
         assert len(changes_of(point, ChangeRecord.Verb.CREATED)) == 1
         told = page_text(refused.response)
         label = rules.period_label(period, measure.frequency)
-        assert f"{label} already has a value, {point.value:g}, entered by {saved.user} on " in told
+        assert f"{label} already has a value, {rules.number(point.value)}, entered by {saved.user} on " in told
         assert SAVED_NOTHING in told
         assert f"What you wrote, to use again: “{refused.data['note']}”" in told
         winners.append(saved.name)
@@ -143,7 +143,7 @@ def test_two_corrections_of_the_same_value_at_once_one_is_saved_the_other_refuse
         assert corrections == [(Decimal(20), Decimal(saved.data["value"]), saved.data["reason"], saved.user.pk)]
         assert [actor for actor, _ in changes_of(point)] == [saved.user.pk]  # one change record, the winner's
         told = page_text(refused.response)
-        assert f"This value was changed to {point.value:g} by {saved.user} on " in told
+        assert f"This value was changed to {rules.number(point.value)} by {saved.user} on " in told
         assert SAVED_NOTHING in told
         assert f"What you wrote, to use again: “{refused.data['reason']}”" in told
         # The refused form now carries the version as it is: a deliberate second submit would go through.

@@ -904,6 +904,16 @@ WRITE_LINKS = [
     ("learning:impact_check", "mine_check", [("learning:impact_record", "mine_check"),
                                              ("learning:impact_edit", "mine_check")]),
     ("learning:impact_check", "others_check", [("learning:impact_edit", "others_check")]),
+    ("concerns:concerns", None, [("concerns:concern_create", None)]),
+    ("concerns:concern", "shared_concern", [("concerns:concern_edit", "shared_concern"),
+                                            ("concerns:entry_add", "shared_concern"),
+                                            ("concerns:indicator_create", "shared_concern"),
+                                            ("concerns:concern_move", "monitor_shared"),
+                                            ("concerns:concern_move", "close_shared")]),
+    ("concerns:concern", "closed_concern", [("concerns:concern_move", "reopen_closed")]),
+    ("concerns:indicator", "police_indicator", [("concerns:indicator_edit", "police_indicator"),
+                                                ("concerns:point_add", "police_indicator"),
+                                                ("concerns:point_correct", "police_point")]),
 ]
 
 
@@ -1042,3 +1052,40 @@ def test_the_members_of_a_sub_committee_no_longer_meeting_record_no_finding(clie
     assert _link(world, "learning:impact_record", "mine_check") not in html
     client.force_login(world.admin)
     assert client.get(matrix.url(world, "learning:impact_record", "mine_check")).status_code == 200
+
+
+def test_an_agency_user_is_offered_a_response_and_the_values_and_files_of_its_own_indicators_only(client, w):
+    world = w
+    client.force_login(world.other)  # health, named by the shared concern
+    html = client.get(matrix.url(world, "concerns:concern", "shared_concern")).content.decode()
+    assert _link(world, "concerns:entry_add", "shared_concern") in html and "Add Health&#x27;s response" in html
+    for url_name, obj in (("concerns:concern_edit", "shared_concern"), ("concerns:indicator_create", "shared_concern"),
+                          ("concerns:concern_move", "monitor_shared"), ("concerns:concern_move", "close_shared")):
+        assert _link(world, url_name, obj) not in html, url_name
+    html = client.get(matrix.url(world, "concerns:indicator", "health_indicator")).content.decode()
+    assert _link(world, "concerns:point_add", "health_indicator") in html
+    assert _link(world, "concerns:point_correct", "health_point") in html
+    assert _link(world, "concerns:file", "health_concern_file") in html
+    assert _link(world, "concerns:indicator_edit", "health_indicator") not in html
+    html = client.get(matrix.url(world, "concerns:indicator", "police_indicator")).content.decode()  # the police's
+    assert _link(world, "concerns:point_add", "police_indicator") not in html
+    assert _link(world, "concerns:point_correct", "police_point") not in html
+    assert _link(world, "concerns:file", "police_concern_file") not in html
+    assert world.police_concern_file.original_name not in html
+    for role in ("member", "chair", "admin"):  # the board's roles read every agency's evidence
+        client.force_login(getattr(world, role))
+        html = client.get(matrix.url(world, "concerns:indicator", "police_indicator")).content.decode()
+        assert _link(world, "concerns:file", "police_concern_file") in html, role
+
+
+def test_an_agency_users_register_never_lists_a_concern_that_does_not_name_its_agency(client, w):
+    world = w
+    client.force_login(world.other)  # health
+    for query in ("", "?status=open", f"?agency={world.police.pk}", "?rag=red", "?rag=late"):
+        response = client.get(reverse("concerns:concerns") + query)
+        assert response.status_code == 200
+        assert world.police_concern not in response.context["page"].object_list, query
+        assert f'"{world.police_concern.get_absolute_url()}"' not in response.content.decode(), query
+    listed = client.get(reverse("concerns:concerns")).context
+    assert {c.pk for c in listed["page"].object_list} == {world.shared_concern.pk, world.closed_concern.pk}
+    assert listed["summary"].by_status == {"open": 1, "monitoring": 0, "closed": 1}
