@@ -19,6 +19,7 @@ class ConcernFilter(django_filters.FilterSet):
     )
     rag = django_filters.ChoiceFilter(
         choices=[(Rag.RED, "An indicator red"), (Rag.AMBER, "An indicator amber"), ("late", "A value late")],
+        help_text="Of the concerns not closed.",
         method="filter_rag", label="Indicators", empty_label="Any", widget=FastSelect,
     )
 
@@ -36,7 +37,7 @@ class ConcernFilter(django_filters.FilterSet):
     def filter_rag(self, queryset, name, value):
         from concerns import selectors
 
-        concerns = list(queryset.only("pk"))
+        concerns = list(queryset.exclude(status=Concern.Status.CLOSED).only("pk"))  # as the figures count them
         selectors.indicators_of(concerns, self.on)
         if value == "late":
             wanted = [c.pk for c in concerns if c.rag.late]

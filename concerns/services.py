@@ -144,8 +144,9 @@ def indicator_update(*, indicator, actor, **values):
     access.require_change_concerns(actor)
     if "owner" in values:
         _check_owner(indicator.concern, values["owner"])
-    frequency = values.get("frequency", indicator.frequency)
-    if frequency != indicator.frequency and indicator.points.exists():
+    stored = Indicator.objects.get(pk=indicator.pk).frequency  # the form may have set the posted one on the object
+    frequency = values.get("frequency", stored)
+    if frequency != stored and indicator.points.exists():
         raise ValidationError("The indicator has values by its present frequency: it cannot change now. Stop "
                               "reporting it and add a new indicator instead.")
     if "first_period" in values:

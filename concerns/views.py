@@ -234,7 +234,10 @@ def point_add(request, pk):
     indicator = access.get_indicator(request.user, pk, Need.ENTER_DATA)
     periods = selectors.periods_to_enter(indicator, indicator.points.all(), today())
     data = posted(request)
-    form = DataPointForm(data, request.FILES or None, indicator=indicator, periods=periods,
+    # A posted period may have been entered by someone else since the form was drawn: the service then says whose
+    # value is there (409), rather than the form calling the choice invalid.
+    choices = rules.open_periods(indicator, today()) if data is not None else periods
+    form = DataPointForm(data, request.FILES or None, indicator=indicator, periods=choices,
                          refused=uploads.refused_for_size(request, "files"))
     if data is not None and form.is_valid():
         values = form.cleaned_data

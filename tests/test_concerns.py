@@ -462,7 +462,7 @@ def test_a_second_value_for_the_same_period_is_refused_by_the_service_naming_the
     with pytest.raises(lifecycle.Conflict) as refused:
         point(measured, world.member, quarters_ago(1), 35)
     message = refused.value.messages[0]
-    assert f"{rules.period_label(first.period, QUARTERLY)} already has a value, 31" in message
+    assert f"{rules.period_label(first.period, QUARTERLY)} already has a value, 31, entered by" in message
     assert f"entered by {world.agency_user}" in message and "nothing of yours was saved" in message
     assert points_state() == before
 
@@ -480,7 +480,7 @@ def test_a_value_posted_from_a_form_opened_before_someone_entered_that_period_ge
     assert points_state() == before
     page = text_of(response)
     assert response.status_code == 409, [line.strip() for line in page.splitlines() if "valid choice" in line]
-    assert "already has a value, 31" in page and f"entered by {world.member}" in page
+    assert "already has a value, 31, entered by" in page and f"entered by {world.member}" in page
     assert "What you wrote, to use again: “Counted by hand.”" in page
 
 

@@ -270,8 +270,9 @@ PAGES = [
     ("learning:events", None, "?theme={theme}&missed_by={health}", _event_list,
      {"chair": 14, "member": 14, "agency_user": 15}),
     # An event: the event, its attendance records (agency, recorder joined) and the partner agencies, its files
-    # (uploader joined), its themes, its history (actors joined) = 6, plus 6.
-    ("learning:event", "event", "", _event_page, {"chair": 12, "member": 12, "agency_user": 13}),
+    # (uploader joined), its themes, the reminders about its attendance (recipients, agencies joined), its history
+    # (actors joined) = 7, plus 6.
+    ("learning:event", "event", "", _event_page, {"chair": 13, "member": 13, "agency_user": 14}),
     # The themes: the themes with their reviews counted, the figures of the visible actions by theme, the matrix
     # (four) = 6, plus 6.
     ("learning:themes", None, "", _theme_list, {"chair": 12, "member": 12, "agency_user": 13}),
@@ -294,10 +295,10 @@ PAGES = [
     # ... the checks due or overdue (the dashboard's figures and the member's home page link to them): the same.
     ("learning:impact_checks", None, "?state=attention", _impact_list, {"chair": 10, "member": 10, "agency_user": 11}),
     # An impact check: the check (action, review, agencies, recommendation, sub-committee, who recorded it, the
-    # check it follows and the follow-up action joined), its files, its follow-up checks, its history (actors
-    # joined) = 4, plus 6; whether the member is in the check's sub-committee (may record its finding) is one
-    # more; an agency user's agency one more.
-    ("learning:impact_check", "check", "", _impact_page, {"chair": 10, "member": 11, "agency_user": 11}),
+    # check it follows and the follow-up action joined), its files, its follow-up checks, the reminders about it
+    # (recipients joined), its history (actors joined) = 5, plus 6; whether the member is in the check's
+    # sub-committee (may record its finding) is one more; an agency user's agency one more.
+    ("learning:impact_check", "check", "", _impact_page, {"chair": 11, "member": 12, "agency_user": 12}),
     # A verified action's page lists its impact checks, the latest first, their sub-committees joined: one query
     # (the action, its date changes, progress twice, evidence, themes, reminder items, history are the page's
     # others) = 9, plus 6, and the user's agency for an agency user.

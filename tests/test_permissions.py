@@ -1058,7 +1058,7 @@ def test_an_agency_user_is_offered_a_response_and_the_values_and_files_of_its_ow
     world = w
     client.force_login(world.other)  # health, named by the shared concern
     html = client.get(matrix.url(world, "concerns:concern", "shared_concern")).content.decode()
-    assert _link(world, "concerns:entry_add", "shared_concern") in html and "Add Health&#x27;s response" in html
+    assert _link(world, "concerns:entry_add", "shared_concern") in html and "Add Health's response" in html
     for url_name, obj in (("concerns:concern_edit", "shared_concern"), ("concerns:indicator_create", "shared_concern"),
                           ("concerns:concern_move", "monitor_shared"), ("concerns:concern_move", "close_shared")):
         assert _link(world, url_name, obj) not in html, url_name
