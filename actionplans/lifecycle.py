@@ -21,7 +21,7 @@ from django.utils import formats, timezone
 from accounts import access
 from actionplans.models import Action, ProgressUpdate
 from actionplans.rules import Status
-from audit.services import record_changed, record_created, record_sealed, snapshot
+from audit.services import history_of, record_changed, record_created, record_sealed, snapshot
 from evidence.models import Evidence, EvidenceDecision
 
 
@@ -199,6 +199,50 @@ def _check(move, user, obj, seen, target):
 def yours(text):
     """What the person wrote, given back in a refusal so that nothing of theirs is lost."""
     return f" What you wrote, to use again: “{text.strip()}”" if text and text.strip() else ""
+
+
+# --- The status of the learning cycle's records -------------------------------------------------------------
+# A learning event and a board concern (learning.services, concerns.services) move their status the same way as
+# an action, without a progress log: a conditional UPDATE from the status (and the moment it was set) the person
+# saw, and a change record that says who moved it.
+
+
+def claim_status(model, pk, seen):
+    """(the row as a queryset, the row locked) of ``model`` ``pk`` if its status is still ``seen`` (for a Seen with
+    a moment, set at that moment), or (queryset, None) when someone moved it since."""
+    claimed = model.objects.filter(pk=pk, status=str(seen))
+    if isinstance(seen, Seen):
+        claimed = claimed.filter(status_changed_at=seen.changed_at)
+    return claimed, claimed.select_for_update().first()
+
+
+def write_status(claimed, locked, *, actor, **values):
+    """Write a status move claimed by claim_status (``values``: the status and what goes with it), with the moment
+    it was set and its change record. Returns the row as written."""
+    before = snapshot(locked, list(values))
+    now = timezone.now()
+    claimed.update(**values, status_changed_at=now, updated_at=now)
+    for name, value in values.items():
+        setattr(locked, name, value)
+    locked.status_changed_at = now
+    record_changed(locked, actor=actor, before=before)
+    return locked
+
+
+def moved_since(obj, seen, text):
+    """The Conflict of a status move that lost (claim_status found no row): what the status became, by whom and
+    when (its latest change record of the status), and what the person wrote."""
+    model = type(obj)
+    current = model.objects.get(pk=obj.pk)
+    last = next((record for record in history_of(current)[:50] if "status" in record.changes), None)
+    who = f" by {last.actor or 'someone'} on {when(last.at)}" if last else ""
+    seen_label, now_label = model.Status(str(seen)).label.lower(), current.get_status_display().lower()
+    changed = f"changed from {seen_label} to {now_label}" if current.status != seen else f"changed and is now {now_label} again"
+    return Conflict(
+        f"While you were working, “{current.title}” was {changed}{who}, so nothing of yours was saved. Read its page "
+        f"as it is now, then try again if it still applies.{yours(text)}",
+        code="conflict",
+    )
 
 
 # --- Actions ---------------------------------------------------------------------------------------------------

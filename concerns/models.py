@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from evidence.models import KeptFile
 from scrsystem import text
 
 
@@ -216,19 +217,12 @@ class DataPointCorrection(models.Model):
         return f"{self.point}: {self.old_value} → {self.new_value}"
 
 
-class ConcernFile(models.Model):
+class ConcernFile(KeptFile):
     """The evidence behind a data point (a caseload report, a CAF return), uploaded through the evidence upload
     gate (evidence.uploads) into the evidence storage. Read by the board's roles and the indicator's agency only;
     never deleted."""
 
     point = models.ForeignKey(DataPoint, on_delete=models.PROTECT, related_name="files")
-    stored_name = models.CharField(max_length=255, editable=False)
-    original_name = models.CharField(max_length=255, editable=False)
-    content_type = models.CharField(max_length=100, editable=False)
-    size = models.PositiveBigIntegerField(editable=False)
-    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     AUDITED_FIELDS = ["original_name", "size", "sha256"]
 

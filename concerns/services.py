@@ -16,9 +16,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import access
-from actionplans.lifecycle import Conflict, Refused, Seen, when, yours
+from actionplans import lifecycle
+from actionplans.lifecycle import Conflict, Refused, when, yours
 from actionplans.rules import today
-from audit.services import history_of, record_changed, record_created, save_audited, snapshot
+from audit.services import history_of, record_created, save_audited
 from concerns import rules
 from concerns.models import Concern, ConcernFile, DataPoint, DataPointCorrection, Entry, Indicator
 from evidence.services import store_then
@@ -70,19 +71,6 @@ def moves_for(user, concern):
     return [name for name, move in CONCERN_MOVES.items() if concern.status in move.sources]
 
 
-def _conflict(concern, seen, text):
-    current = Concern.objects.get(pk=concern.pk)
-    last = next((record for record in history_of(current)[:50] if "status" in record.changes), None)
-    who = f" by {last.actor or 'someone'} on {when(last.at)}" if last else ""
-    seen_label, now_label = Status(str(seen)).label.lower(), current.get_status_display().lower()
-    changed = f"changed from {seen_label} to {now_label}" if current.status != seen else f"changed and is now {now_label} again"
-    return Conflict(
-        f"While you were working, “{current.title}” was {changed}{who}, so nothing of yours was saved. Read its page "
-        f"as it is now, then try again if it still applies.{yours(text)}",
-        code="conflict",
-    )
-
-
 @transaction.atomic
 def move_concern(name, *, concern, actor, seen, reason=""):
     """Move a concern to monitoring, close it (with the reason) or open it again, from the status the person saw
@@ -94,19 +82,11 @@ def move_concern(name, *, concern, actor, seen, reason=""):
     reason = reason.strip()
     if name == "close" and not reason:
         raise Refused("Give the reason the concern is closed: it stays on record.")
-    claimed = Concern.objects.filter(pk=concern.pk, status=str(seen))
-    if isinstance(seen, Seen):
-        claimed = claimed.filter(status_changed_at=seen.changed_at)
-    locked = claimed.select_for_update().first()
+    claimed, locked = lifecycle.claim_status(Concern, concern.pk, seen)
     if locked is None:
-        raise _conflict(concern, str(seen), reason)
-    before = snapshot(locked, ["status", "closed_reason"])
-    now = timezone.now()
-    reason = reason if name == "close" else ""
-    claimed.update(status=move.target, status_changed_at=now, closed_reason=reason, updated_at=now)
-    locked.status, locked.status_changed_at, locked.closed_reason = move.target, now, reason
-    record_changed(locked, actor=actor, before=before)
-    return locked
+        raise lifecycle.moved_since(concern, seen, reason)
+    return lifecycle.write_status(claimed, locked, actor=actor, status=move.target,
+                                  closed_reason=reason if name == "close" else "")
 
 
 @transaction.atomic
@@ -165,11 +145,7 @@ def _period_refusal(indicator, period):
 
 def _keep_files(point, uploads, names, actor):
     for checked, name in zip(uploads, names, strict=True):
-        kept = ConcernFile.objects.create(
-            point=point, stored_name=name, original_name=checked.original_name, content_type=checked.content_type,
-            size=checked.size, sha256=checked.sha256, uploaded_by=actor,
-        )
-        record_created(kept, actor=actor)
+        ConcernFile.keep(checked, name, actor=actor, point=point)
 
 
 def data_point_record(*, indicator, actor, period, value, note="", uploads=()):

@@ -22,7 +22,7 @@ from concerns.forms import ConcernForm, ConcernMoveForm, CorrectionForm, DataPoi
 from concerns.models import Concern, DataPoint
 from evidence import storage, uploads
 from reminders.selectors import reminder_items_about
-from scrsystem.http import attachment, form_values, paginate, posted, refused_status
+from scrsystem.http import attachment, form_values, paginate, posted, refuse_impossible_move, refused_status
 
 logger = logging.getLogger(__name__)
 
@@ -114,15 +114,7 @@ def concern_move(request, pk, move):
     concern = access.get_concern(request.user, pk, Need.CHANGE)
     data = posted(request)
     form = ConcernMoveForm(data, seen=concern)
-    # Judged on the status the person saw (a posted form's), so that someone who lost a race is told by the
-    # conditional write what changed and by whom (409), and refused (403) otherwise.
-    seen = request.POST.get("seen_status") if data is not None else concern.status
-    sources = services.CONCERN_MOVES[move].sources
-    if (seen if seen in sources else concern.status) not in sources:
-        raise PermissionDenied(
-            f"“{concern.title}” is {concern.get_status_display().lower()}: “{services.CONCERN_MOVES[move].label}” is "
-            "not possible."
-        )
+    refuse_impossible_move(request, concern, services.CONCERN_MOVES[move])
     if data is not None and form.is_valid():
         try:
             services.move_concern(move, concern=concern, actor=request.user, seen=form.cleaned_data["seen_status"],
@@ -134,7 +126,8 @@ def concern_move(request, pk, move):
             messages.success(request, f"“{concern.title}” {done}.")
             return redirect(concern)
     explanation, label, css = MOVE_TEXT[move]
-    context = {"concern": concern, "form": form, "move": move, "explanation": explanation, "label": label, "css": css}
+    context = {"concern": concern, "form": form, "move": move, "explanation": explanation, "label": label, "css": css,
+               "reason_needed": move == "close"}
     return render(request, "concerns/concern_move.html", context, status=_status(form, data))
 
 

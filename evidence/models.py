@@ -12,6 +12,37 @@ from django.urls import reverse
 from scrsystem import text
 
 
+class KeptFile(models.Model):
+    """A file kept in the evidence storage after the upload gate (evidence.uploads) checked it, outside the evidence
+    of an action: the learning cycle's registers, materials and impact evidence, a board concern's data evidence.
+    Downloaded through its own view's access check and the SHA-256 re-check (evidence.storage.open_verified);
+    never deleted."""
+
+    stored_name = models.CharField(max_length=255, editable=False)
+    original_name = models.CharField(max_length=255, editable=False)
+    content_type = models.CharField(max_length=100, editable=False)
+    size = models.PositiveBigIntegerField(editable=False)
+    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def keep(cls, checked, stored_name, *, actor, **fields):
+        """A new row for a CheckedUpload stored as ``stored_name`` (evidence.services.store_then), recorded as
+        created by ``actor``."""
+        from audit.services import record_created
+
+        kept = cls.objects.create(
+            stored_name=stored_name, original_name=checked.original_name, content_type=checked.content_type,
+            size=checked.size, sha256=checked.sha256, uploaded_by=actor, **fields,
+        )
+        record_created(kept, actor=actor)
+        return kept
+
+
 class Evidence(models.Model):
     """A file or a written note that an agency submits against an action it leads, to show the action was done."""
 

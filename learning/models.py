@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from evidence.models import KeptFile
 from scrsystem import text
 
 
@@ -230,7 +231,7 @@ class ImpactCheck(models.Model):
         return reverse("learning:impact_check", args=[self.pk])
 
 
-class LearningFile(models.Model):
+class LearningFile(KeptFile):
     """A file of the learning cycle: an agency's attendance register at an event (which names people: only that
     agency and the board's own roles read it), an event's materials (everyone reads them), or the evidence behind an
     impact check's finding (the board's roles only: an audit of case files is no agency's to read). Uploaded through
@@ -251,13 +252,6 @@ class LearningFile(models.Model):
         help_text="The agency whose register it is; empty for materials.",
     )
     description = models.CharField(max_length=200, blank=True)
-    stored_name = models.CharField(max_length=255, editable=False)
-    original_name = models.CharField(max_length=255, editable=False)
-    content_type = models.CharField(max_length=100, editable=False)
-    size = models.PositiveBigIntegerField(editable=False)
-    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     AUDITED_FIELDS = ["kind", "agency", "description", "original_name", "size", "sha256"]
 

@@ -16,9 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import access
-from actionplans.lifecycle import Conflict, Refused, Seen, when, yours
+from actionplans import lifecycle
+from actionplans.lifecycle import Conflict, Refused, when, yours
 from actionplans.rules import today
-from audit.services import history_of, record_changed, record_created, save_audited, snapshot
+from audit.services import history_of, record_changed, save_audited, snapshot
 from evidence.services import store_then
 from learning import rules
 from learning.models import Attendance, ImpactCheck, LearningEvent, LearningFile, SubCommittee
@@ -75,20 +76,6 @@ def moves_for(user, event):
             if event.status in move.sources and not (name == "hold" and hold_refusal(event))]
 
 
-def _conflict(event, seen, text):
-    current = LearningEvent.objects.get(pk=event.pk)
-    # The latest change of its status (an edit of its details since is not the move that beat this one).
-    last = next((record for record in history_of(current)[:50] if "status" in record.changes), None)
-    who = f" by {last.actor or 'someone'} on {when(last.at)}" if last else ""
-    seen_label, now_label = Status(str(seen)).label.lower(), current.get_status_display().lower()
-    changed = f"changed from {seen_label} to {now_label}" if current.status != seen else f"changed and is now {now_label} again"
-    return Conflict(
-        f"While you were working, “{current.title}” was {changed}{who}, so nothing of yours was saved. Read its page "
-        f"as it is now, then try again if it still applies.{yours(text)}",
-        code="conflict",
-    )
-
-
 @transaction.atomic
 def move_event(name, *, event, actor, seen, reason=""):
     """Hold, cancel (with a reason) or reinstate an event, from the status the person saw (a lifecycle.Seen, with
@@ -100,33 +87,19 @@ def move_event(name, *, event, actor, seen, reason=""):
     reason = reason.strip()
     if name == "cancel" and not reason:
         raise Refused("Give the reason the event is cancelled: it stays on record.")
-    claimed = LearningEvent.objects.filter(pk=event.pk, status=str(seen))
-    if isinstance(seen, Seen):
-        claimed = claimed.filter(status_changed_at=seen.changed_at)
-    locked = claimed.select_for_update().first()
+    claimed, locked = lifecycle.claim_status(LearningEvent, event.pk, seen)
     if locked is None:
-        raise _conflict(event, str(seen), reason)
+        raise lifecycle.moved_since(event, seen, reason)
     refusal = hold_refusal(locked) if name == "hold" else None
     if refusal:
         raise Refused(refusal)
-    before = snapshot(locked, ["status", "cancellation_reason"])
-    now = timezone.now()
-    reason = reason if name == "cancel" else ""
-    claimed.update(status=move.target, status_changed_at=now, cancellation_reason=reason, updated_at=now)
-    locked.status, locked.status_changed_at, locked.cancellation_reason = move.target, now, reason
-    record_changed(locked, actor=actor, before=before)
-    return locked
+    return lifecycle.write_status(claimed, locked, actor=actor, status=move.target,
+                                  cancellation_reason=reason if name == "cancel" else "")
 
 
 def _keep_file(*, kind, checked, stored_name, actor, description, event=None, agency=None, impact_check=None):
-    kept = LearningFile.objects.create(
-        event=event, impact_check=impact_check, kind=kind, agency=agency, description=description,
-        stored_name=stored_name,
-        original_name=checked.original_name, content_type=checked.content_type, size=checked.size,
-        sha256=checked.sha256, uploaded_by=actor,
-    )
-    record_created(kept, actor=actor)
-    return kept
+    return LearningFile.keep(checked, stored_name, actor=actor, event=event, impact_check=impact_check, kind=kind,
+                             agency=agency, description=description)
 
 
 def attendance_record(*, event, agency, actor, attended, note="", loaded_version=None, register=None):
@@ -274,7 +247,7 @@ def impact_finding_record(*, check, actor, seen, finding, looked_at, finding_not
         # other instead of deadlocking.
         Action.objects.select_for_update().filter(pk=check.action_id).first()
         claimed = ImpactCheck.objects.filter(pk=check.pk, status=str(seen))
-        if isinstance(seen, Seen):
+        if isinstance(seen, lifecycle.Seen):
             claimed = claimed.filter(status_changed_at=seen.changed_at)
         # Only the check's row is locked (of=): PostgreSQL locks no nullable side of an outer join.
         locked = (

@@ -24,7 +24,7 @@ from learning.forms import AttendanceForm, EventForm, EventMoveForm, FindingForm
 from learning.models import Attendance, ImpactCheck, LearningEvent, LearningFile
 from reminders.selectors import reminder_items_about
 from reviews.models import Theme
-from scrsystem.http import attachment, form_values, paginate, posted, refused_status
+from scrsystem.http import attachment, form_values, paginate, posted, refuse_impossible_move, refused_status
 
 logger = logging.getLogger(__name__)
 
@@ -131,15 +131,7 @@ def event_move(request, pk, move):
         raise Http404("No such change.")
     event = access.get_event(request.user, pk, Need.CHANGE)
     form = EventMoveForm(posted(request), seen=event)
-    # As actionplans.lifecycle.require: judged on the status the person saw (a posted form's), so that someone who
-    # lost a race is told by the conditional write what changed and by whom (409), and refused (403) otherwise.
-    seen = request.POST.get("seen_status") if request.method == "POST" else event.status
-    sources = services.EVENT_MOVES[move].sources
-    if (seen if seen in sources else event.status) not in sources:
-        raise PermissionDenied(
-            f"“{event.title}” is {event.get_status_display().lower()}: “{services.EVENT_MOVES[move].label}” is not "
-            "possible."
-        )
+    refuse_impossible_move(request, event, services.EVENT_MOVES[move])
     if move == "hold" and (refusal := services.hold_refusal(event)):
         raise PermissionDenied(refusal)
     if request.method == "POST" and form.is_valid():
@@ -153,7 +145,8 @@ def event_move(request, pk, move):
             messages.success(request, f"“{event.title}” {done}.")
             return redirect(event)
     explanation, label, css = MOVE_TEXT[move]
-    context = {"event": event, "form": form, "move": move, "explanation": explanation, "label": label, "css": css}
+    context = {"event": event, "form": form, "move": move, "explanation": explanation, "label": label, "css": css,
+               "reason_needed": move == "cancel"}
     status = refused_status(form) if form.errors and request.method == "POST" else 200
     return render(request, "learning/event_move.html", context, status=status)
 

@@ -1,6 +1,7 @@
 import re
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse
 
@@ -67,3 +68,12 @@ def attachment(content, filename, content_type):
     response["Cache-Control"] = "no-store, private"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def refuse_impossible_move(request, obj, move):
+    """403 unless ``move`` (with ``sources`` and a ``label``) starts from ``obj``'s status. Judged on the status the
+    person saw (a posted form's ``seen_status``), as actionplans.lifecycle.require is, so that someone who lost a
+    race is told by the conditional write what changed and by whom (409) rather than refused here."""
+    seen = request.POST.get("seen_status") if request.method == "POST" else obj.status
+    if (seen if seen in move.sources else obj.status) not in move.sources:
+        raise PermissionDenied(f"“{obj.title}” is {obj.get_status_display().lower()}: “{move.label}” is not possible.")
