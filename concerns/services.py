@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from accounts import access
 from actionplans import lifecycle
@@ -36,6 +35,7 @@ def concern_create(*, actor, agencies, **values):
     return save_audited(Concern(), actor=actor, values=values, m2m={"agencies": agencies})
 
 
+@transaction.atomic
 def concern_update(*, concern, actor, agencies=None, **values):
     access.require_change_concerns(actor)
     if agencies is not None:
@@ -91,8 +91,8 @@ def move_concern(name, *, concern, actor, seen, reason=""):
 
 @transaction.atomic
 def entry_add(*, concern, actor, text, on):
-    """Add a line to the concern's log: a member's update, or the response of the agency of an agency user. The
-    concern is locked, so that its log and its last update are in step."""
+    """Add a line to the concern's log: a member's update, or the response of the agency of an agency user (whose
+    agency the concern names: checked on the locked row, so that an agency removed meanwhile cannot answer)."""
     locked = Concern.objects.select_for_update().get(pk=concern.pk)
     if access.can_change_concerns(actor):
         values = {"kind": Entry.Kind.UPDATE, "agency": None}
@@ -100,9 +100,7 @@ def entry_add(*, concern, actor, text, on):
         values = {"kind": Entry.Kind.RESPONSE, "agency": actor.agency}
     else:
         raise PermissionDenied("Members add updates; the users of the agencies the concern names add responses.")
-    entry = save_audited(Entry(concern=locked), actor=actor, values={**values, "text": text.strip(), "on": on})
-    Concern.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
-    return entry
+    return save_audited(Entry(concern=locked), actor=actor, values={**values, "text": text.strip(), "on": on})
 
 
 def _check_owner(concern, owner):
