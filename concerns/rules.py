@@ -37,7 +37,6 @@ class Rag:
     RED, AMBER, GREEN, NONE = "red", "amber", "green", ""
 
 
-RAG_LABELS = {Rag.RED: "Red", Rag.AMBER: "Amber", Rag.GREEN: "Green", Rag.NONE: "No data yet"}
 RAG_WORDS = {
     Rag.RED: "short of the target by more than the margin",
     Rag.AMBER: "short of the target, within the margin",

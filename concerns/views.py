@@ -41,7 +41,7 @@ def concern_list(request):
     selectors.indicators_of(page.object_list, on)
     context = {
         "filter": concern_filter, "page": page, "query": query, "summary": selectors.summary(visible),
-        "can_change": access.can_change_concerns(request.user), "labels": rules.RAG_LABELS,
+        "can_change": access.can_change_concerns(request.user),
     }
     return render(request, "concerns/concern_list.html", context)
 
@@ -75,7 +75,6 @@ def concern_detail(request, pk):
         "can_change": access.can_change_concerns(request.user),
         "can_respond": access.can_respond(request.user, concern),
         "history": history_of(concern),
-        "labels": rules.RAG_LABELS,
         "reminder_items": reminder_items_about(request.user, concern=concern),
     }
     return render(request, "concerns/concern_detail.html", context)
@@ -193,7 +192,6 @@ def indicator_detail(request, pk):
         "may_enter": may_enter and bool(selectors.periods_to_enter(indicator, points, on)),
         "may_correct": may_enter,
         "can_change": access.can_change_concerns(request.user),
-        "labels": rules.RAG_LABELS,
         "rag_words": rules.RAG_WORDS[indicator.rag],
         "margin": rules.margin_percent(),
         "due_days": rules.due_days(),
