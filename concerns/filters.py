@@ -1,6 +1,8 @@
 import django_filters
+from django.conf import settings
 
 from accounts.models import Agency
+from concerns import rules
 from concerns.models import Concern
 from concerns.rules import Rag
 from scrsystem.widgets import FastSelect
@@ -23,6 +25,11 @@ class ConcernFilter(django_filters.FilterSet):
         method="filter_rag", label="Indicators", empty_label="Any", widget=FastSelect,
     )
 
+    quiet = django_filters.ChoiceFilter(
+        choices=[("yes", "No update for a while")], method="filter_quiet", label="Updates", empty_label="Any",
+        widget=FastSelect,
+    )
+
     class Meta:
         model = Concern
         fields = []
@@ -31,6 +38,8 @@ class ConcernFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.on = on
         Agency.label_choices(self.form.fields["agency"])
+        self.form.fields["quiet"].choices = [("", "Any"),
+                                             ("yes", f"No update for {settings.CONCERN_UPDATE_DAYS} days or more")]
         for form_field in self.form.fields.values():
             form_field.widget.attrs["class"] = "form-select"
 
@@ -44,3 +53,8 @@ class ConcernFilter(django_filters.FilterSet):
         else:
             wanted = [c.pk for c in concerns if getattr(c.rag, value)]
         return queryset.filter(pk__in=wanted)
+
+    def filter_quiet(self, queryset, name, value):
+        """The concerns not closed with no update or response for CONCERN_UPDATE_DAYS days (concerns.rules): the
+        members are reminded of them, and their home page lists them."""
+        return rules.quiet_in_sql(queryset, self.on)

@@ -27,7 +27,7 @@ from django.db.models import Case, CharField, F, Max, OuterRef, Q, Subquery, Val
 from django.db.models.functions import Coalesce, Round
 from django.db.models.lookups import Exact, GreaterThanOrEqual, IsNull, LessThanOrEqual
 
-from concerns.models import DataPoint, Indicator
+from concerns.models import Concern, DataPoint, Indicator
 
 Direction = Indicator.Direction
 Frequency = Indicator.Frequency
@@ -197,6 +197,13 @@ def last_activity(raised_on, entry_days):
 def with_last_activity(concerns):
     """last_activity() in SQL, as ``last_activity`` on each concern."""
     return concerns.annotate(last_activity=Coalesce(Max("entries__on"), F("raised_on")))
+
+
+def quiet_in_sql(concerns, on):
+    """The concerns of ``concerns`` (not closed) that have gone quiet on day ``on`` (quiet_days), in SQL, annotated
+    with ``last_activity``."""
+    cutoff = on - datetime.timedelta(days=settings.CONCERN_UPDATE_DAYS)
+    return with_last_activity(concerns.exclude(status=Concern.Status.CLOSED)).filter(last_activity__lte=cutoff)
 
 
 def quiet_days(last, on):

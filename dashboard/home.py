@@ -45,7 +45,8 @@ class HomeList:
     items: list
     url: str
     empty: str
-    #: "actions" (rows are actions), "evidence" (the audit queue's items) or "impact" (impact checks).
+    #: "actions" (rows are actions), "evidence" (the audit queue's items), "impact" (impact checks) or "concerns"
+    #: (board concerns).
     kind: str = "actions"
     #: The heading of the extra column some action lists show ("rejected" items, a "date_change" waiting).
     detail: str = ""
@@ -183,7 +184,7 @@ def _member_home(request):
         intro="The agencies say these are done; the consultant has not signed them off yet.",
         empty="No completed action is waiting for sign-off.",
     )
-    return Home(role="member", lists=[_impact_list(request), escalated, dates, completed])
+    return Home(role="member", lists=[_impact_list(request), escalated, dates, completed, _quiet_concerns(request)])
 
 
 def _impact_list(request):
@@ -205,6 +206,24 @@ def _impact_list(request):
         heading="Impact checks for your sub-committees",
         intro="Has practice changed since these actions were verified? Record each finding on the check's page.",
         empty="No impact check of your sub-committees is due in the next 30 days.",
+    )
+
+
+def _quiet_concerns(request):
+    """The board concerns with no update or response for CONCERN_UPDATE_DAYS days: the first rows of the register
+    with the same filter (concerns.filters), so the counts agree."""
+    from concerns.filters import ConcernFilter
+
+    params = {"quiet": "yes"}
+    listed = ConcernFilter(params, queryset=access.visible_concerns(request.user), on=rules.today()).qs
+    days = settings.CONCERN_UPDATE_DAYS
+    return HomeList(
+        key="quiet", kind="concerns", count=listed.count(), items=list(listed.order_by("last_activity", "pk")[:SHOWN]),
+        url=f"{reverse('concerns:concerns')}?{urlencode(params)}",
+        heading=f"Board concerns with no update for {days} days",
+        intro="The longest quiet first. Log what the partners have done, or close the concern if the board no "
+              "longer presses it.",
+        empty=f"Every board concern has had an update in the last {days} days.",
     )
 
 

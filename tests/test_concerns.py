@@ -811,3 +811,49 @@ def test_the_admin_site_shows_board_concerns_read_only(client, world):
     page = client.get(admin_url(saved, "change", saved.pk)).content.decode()
     assert "Recounted." in page and 'name="corrections-0-reason"' not in page
     assert (points_state(), concern_state(made)) == before
+
+
+# --- quiet concerns: the register's filter and the member's home list ------------------------------------------------
+
+
+@pytest.mark.parametrize(("last", "quiet"), [(89, False), (90, True), (91, True), (400, True)])
+@pytest.mark.parametrize("through", ["raised", "entry"])
+def test_a_concern_is_quiet_from_90_days_after_its_last_line_in_python_and_in_sql(world, last, quiet, through):
+    """rules.quiet_days (the reminders') and rules.quiet_in_sql (the register's filter, the home list) agree at the
+    boundary, counted from the latest log line or, with none, the day it was raised."""
+    if through == "raised":
+        made = concern(world, raised_on=ago(last))
+    else:
+        made = concern(world, raised_on=ago(500))
+        services.entry_add(concern=made, actor=world.member, text="The Trust has replied.", on=ago(last + 30))
+        services.entry_add(concern=made, actor=world.member, text="Caseloads reported.", on=ago(last))
+    annotated = rules.with_last_activity(Concern.objects.filter(pk=made.pk)).get()
+    assert (rules.quiet_days(annotated.last_activity, today()) is not None) is quiet
+    assert list(rules.quiet_in_sql(Concern.objects.all(), today())) == ([made] if quiet else [])
+
+
+def test_a_closed_concern_is_never_quiet(world):
+    made = concern(world, raised_on=ago(400))
+    services.move_concern("close", concern=made, actor=world.member, seen=made.status, reason="The protocol is signed.")
+    assert list(rules.quiet_in_sql(Concern.objects.all(), today())) == []
+
+
+def test_the_members_home_lists_the_quiet_concerns_the_register_opens_longest_quiet_first(client, world):
+    oldest = concern(world, title="Caseloads remain very high", raised_on=ago(300))
+    newer = concern(world, title="Information sharing protocol", raised_on=ago(120))
+    concern(world, title="Recently raised", raised_on=ago(10))
+    client.force_login(world.member)
+    home = client.get(reverse("home"))
+    listed = next(item for item in home.context["home"].lists if item.key == "quiet")
+    assert listed.count == 2 and listed.items == [oldest, newer]
+    register = client.get(listed.url)
+    assert list(register.context["page"].object_list) == [newer, oldest]  # the register's order: latest raised first
+    assert "2 concerns." in text_of(register)
+    assert "Board concerns with no update for 90 days" in text_of(home)
+
+
+def test_the_home_list_says_so_when_every_concern_has_been_updated(client, world):
+    concern(world, raised_on=ago(10))
+    client.force_login(world.member)
+    home = client.get(reverse("home"))
+    assert "Every board concern has had an update in the last 90 days." in text_of(home)

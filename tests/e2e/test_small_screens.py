@@ -120,7 +120,7 @@ def object_pages(page):
 def concern_pages(page):
     """The board concerns' register, a concern, an indicator and the forms the role may open there (every role
     but the consultant's, who has no part in them)."""
-    found = ["/concerns/", "/concerns/?rag=red"]
+    found = ["/concerns/", "/concerns/?rag=red", "/concerns/?quiet=yes"]
     page.goto("/concerns/")
     concern = first_link(page, r"/concerns/\d+/")
     assert concern, "no board concern to open"
