@@ -2,7 +2,6 @@
 indicator's page with its chart and values, and the forms that write through concerns.services."""
 
 import datetime
-import logging
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,11 +19,10 @@ from concerns import rules, selectors, services
 from concerns.filters import ConcernFilter
 from concerns.forms import ConcernForm, ConcernMoveForm, CorrectionForm, DataPointForm, EntryForm, IndicatorForm
 from concerns.models import Concern, DataPoint
-from evidence import storage, uploads
+from evidence import uploads
+from evidence.views import verified_download
 from reminders.selectors import reminder_items_about
-from scrsystem.http import attachment, form_values, paginate, posted, refuse_impossible_move, refused_status
-
-logger = logging.getLogger(__name__)
+from scrsystem.http import form_values, paginate, posted, refuse_impossible_move, refused_status
 
 
 def _status(form, data):
@@ -279,13 +277,7 @@ def point_correct(request, pk):
 @require_GET
 def file_download(request, pk):
     kept = access.get_concern_file(request.user, pk)
-    try:
-        content = storage.open_verified(kept.stored_name, kept.sha256)
-    except storage.FileChanged as problem:
-        logger.error("Download of concern file #%s by %s refused: %s", kept.pk, request.user, problem)
-        indicator = kept.point.indicator
-        context = {"what": f"file #{kept.pk} of “{indicator.name}”", "back": indicator.get_absolute_url(),
-                   "back_label": "the indicator"}
-        return render(request, "evidence/file_changed.html", context, status=409)
-    return attachment(content, kept.original_name, kept.content_type)
+    indicator = kept.point.indicator
+    return verified_download(request, kept, what=f"file #{kept.pk} of “{indicator.name}”",
+                             back=indicator.get_absolute_url(), back_label="the indicator")
 

@@ -131,15 +131,28 @@ def evidence_download(request, pk):
     evidence = access.get_evidence(request.user, pk)
     if not evidence.has_file:
         raise Http404("This evidence item is a written note, without a file.")
+    return verified_download(
+        request, evidence, what=f"evidence #{evidence.pk}", back=evidence.get_absolute_url(),
+        back_label="the evidence item",
+        before_sending=lambda: services.evidence_record_download(
+            evidence=evidence, user=request.user, ip_address=security.client_ip(request)),
+    )
+
+
+def verified_download(request, kept, *, what, back, back_label, before_sending=None):
+    """Send a stored file (an evidence item, a learning file, a concern file: anything with ``stored_name``,
+    ``sha256``, ``original_name`` and ``content_type``) once its SHA-256 matches what was stored; if the bytes
+    changed in storage, a 409 page naming ``what`` and a link back, and the refusal in the log. ``before_sending``
+    runs once the file is verified (the evidence download log)."""
     try:
-        content = storage.open_verified(evidence.stored_name, evidence.sha256)
+        content = storage.open_verified(kept.stored_name, kept.sha256)
     except storage.FileChanged as problem:
-        logger.error("Download of evidence #%s by %s refused: %s", evidence.pk, request.user, problem)
-        context = {"what": f"evidence #{evidence.pk}", "back": evidence.get_absolute_url(),
-                   "back_label": "the evidence item"}
+        logger.error("Download of %s by %s refused: %s", what, request.user, problem)
+        context = {"what": what, "back": back, "back_label": back_label}
         return render(request, "evidence/file_changed.html", context, status=409)
-    services.evidence_record_download(evidence=evidence, user=request.user, ip_address=security.client_ip(request))
-    return attachment(content, evidence.original_name, evidence.content_type)
+    if before_sending is not None:
+        before_sending()
+    return attachment(content, kept.original_name, kept.content_type)
 
 
 @require_POST

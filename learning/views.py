@@ -3,7 +3,6 @@ dissemination matrix. Each view calls one accounts.access helper first (404 for 
 for what they may see but not do), then at most one service, then redirects."""
 
 import datetime
-import logging
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,16 +16,15 @@ from accounts import access
 from accounts.access import Need
 from actionplans import rules as action_rules
 from audit.services import history_of
-from evidence import storage, uploads
+from evidence import uploads
+from evidence.views import verified_download
 from learning import rules, selectors, services
 from learning.filters import EventFilter, ImpactCheckFilter
 from learning.forms import AttendanceForm, EventForm, EventMoveForm, FindingForm, ImpactCheckForm, MaterialsForm
 from learning.models import Attendance, ImpactCheck, LearningEvent, LearningFile
 from reminders.selectors import reminder_items_about
 from reviews.models import Theme
-from scrsystem.http import attachment, form_values, paginate, posted, refuse_impossible_move, refused_status
-
-logger = logging.getLogger(__name__)
+from scrsystem.http import form_values, paginate, posted, refuse_impossible_move, refused_status
 
 
 def theme_list(request):
@@ -215,15 +213,9 @@ def materials_add(request, pk):
 @require_GET
 def file_download(request, pk):
     kept = access.get_learning_file(request.user, pk)
-    try:
-        content = storage.open_verified(kept.stored_name, kept.sha256)
-    except storage.FileChanged as problem:
-        logger.error("Download of learning event file #%s by %s refused: %s", kept.pk, request.user, problem)
-        owner = kept.event or kept.impact_check
-        context = {"what": f"file #{kept.pk} of “{owner}”", "back": owner.get_absolute_url(),
-                   "back_label": "the event" if kept.event else "the impact check"}
-        return render(request, "evidence/file_changed.html", context, status=409)
-    return attachment(content, kept.original_name, kept.content_type)
+    owner = kept.event or kept.impact_check
+    return verified_download(request, kept, what=f"file #{kept.pk} of “{owner}”", back=owner.get_absolute_url(),
+                             back_label="the event" if kept.event else "the impact check")
 
 
 # --- Impact checks ----------------------------------------------------------------------------------------------

@@ -251,11 +251,11 @@ def _evidence_waiting(on):
     ]
 
 
-def _impact_checks_with_reminders(on):
+def _impact_checks_with_reminders(on, board):
     """The open impact checks due soon or overdue on this day (dated_reminder_on), each with its (kind, days) and
     the people to remind: its sub-committee's active members who are board members (those who may record the
     finding) or, when that leaves nobody, every active member (who can give the check to a sub-committee).
-    Two queries when none hits; four (five with the fallback) when some do."""
+    Two queries when none hits; four when some do (and the members, once per run, for the fallback)."""
     from learning.models import ImpactCheck, SubCommittee
 
     def reminder_on(due, on):
@@ -276,23 +276,20 @@ def _impact_checks_with_reminders(on):
         user__is_active=True, user__role=Role.MEMBER,
     ).select_related("user"):
         members[membership.subcommittee_id].append(membership.user)
-    board = None
     found = []
     for check in checks:
         people = members.get(check.sub_committee_id) if check.sub_committee_id and check.sub_committee.is_active else None
         if not people:
-            if board is None:
-                board = list(User.objects.filter(role=Role.MEMBER, is_active=True))
-            people = board
+            people = board()
         found.append((check, *hits[check.due_on], people))
     return found
 
 
-def _attendance_missing(on):
+def _attendance_missing(on, board):
     """The learning events held REMINDER_ATTENDANCE_DAYS days before ``on`` (exactly) and, for each, the active
     partner agencies with no attendance recorded, with the people to remind: the agency's active users or, with
     none, the member who recorded the event (if still an active member) or every active member. One query when no
-    event hits; five at most when some do."""
+    event hits; four when some do (and the members, once per run, for the fallback)."""
     from accounts.models import Agency
     from learning.models import Attendance, LearningEvent
     from learning.rules import partner_q
@@ -310,7 +307,6 @@ def _attendance_missing(on):
     users = defaultdict(list)
     for user in User.objects.filter(agency__in=agencies, role=Role.AGENCY, is_active=True):
         users[user.agency_id].append(user)
-    board = None
     found = []
     for event in events:
         for agency in agencies:
@@ -322,11 +318,15 @@ def _attendance_missing(on):
                 if creator is not None and creator.is_active and creator.role == Role.MEMBER:
                     people = [creator]
                 else:
-                    if board is None:
-                        board = list(User.objects.filter(role=Role.MEMBER, is_active=True))
-                    people = board
+                    people = board()
             found.append((event, agency, (on - event.held_on).days, people))
     return found
+
+
+def _board_members():
+    """Every active member, read once per run and only if some reminder needs them (an escalation, a quiet concern,
+    or the fallback of an impact check, an attendance or an indicator with nobody else to remind): a function."""
+    return functools.cache(lambda: list(User.objects.filter(role=Role.MEMBER, is_active=True)))
 
 
 def _repeats_on(days):
@@ -335,11 +335,11 @@ def _repeats_on(days):
     return days >= 1 and (days - 1) % settings.REMINDER_OVERDUE_REPEAT_DAYS == 0
 
 
-def _values_late(on):
+def _values_late(on, board):
     """The active indicators of board concerns not closed whose values are late (concerns.rules) and reminded of
     today (_repeats_on, counted from the oldest late period's due day), each with its late periods, the days late
     and the people to remind: the reporting agency's active users or, with none, every active member. Two queries
-    when none is late; four at most otherwise."""
+    when none is late; three otherwise (and the members, once per run, for the fallback)."""
     from concerns import rules as concern_rules
     from concerns.models import Concern, DataPoint, Indicator
 
@@ -363,14 +363,11 @@ def _values_late(on):
     users = defaultdict(list)
     for user in User.objects.filter(agency__in={i.owner_id for i, _ in hits}, role=Role.AGENCY, is_active=True):
         users[user.agency_id].append(user)
-    board = None
     found = []
     for indicator, days in hits:
         people = users.get(indicator.owner_id)
         if not people:
-            if board is None:
-                board = list(User.objects.filter(role=Role.MEMBER, is_active=True))
-            people = board
+            people = board()
         found.append((indicator, days, people))
     return found
 
@@ -398,6 +395,7 @@ def plan_reminders(*, on):
     """
     per_user = defaultdict(dict)  # user pk -> {item key: Item}
     users = {}
+    board = _board_members()
 
     def add(user, item):
         users[user.pk] = user
@@ -410,7 +408,7 @@ def plan_reminders(*, on):
         for user in recipients[action.pk]:
             add(user, Item(kind=kind, days=days, action=action))
     if escalated:
-        for member in User.objects.filter(role=Role.MEMBER, is_active=True):
+        for member in board():
             for action, days in escalated:
                 add(member, Item(kind=Kind.ESCALATION, days=days, action=action))
     waiting = _evidence_waiting(on)
@@ -418,21 +416,21 @@ def plan_reminders(*, on):
         for consultant in User.objects.filter(role=Role.CONSULTANT, is_active=True):
             for item in waiting:
                 add(consultant, item)
-    for check, kind, days, people in _impact_checks_with_reminders(on):
+    for check, kind, days, people in _impact_checks_with_reminders(on, board):
         item = Item(kind=kind, days=days, action=check.action, impact_check=check)
         for user in people:
             add(user, item)
-    for event, agency, days, people in _attendance_missing(on):
+    for event, agency, days, people in _attendance_missing(on, board):
         item = Item(kind=Kind.ATTENDANCE, days=days, event=event, agency=agency)
         for user in people:
             add(user, item)
-    for indicator, days, people in _values_late(on):
+    for indicator, days, people in _values_late(on, board):
         item = Item(kind=Kind.VALUE_LATE, days=days, indicator=indicator)
         for user in people:
             add(user, item)
     quiet = _concerns_quiet(on)
     if quiet:
-        for member in User.objects.filter(role=Role.MEMBER, is_active=True):
+        for member in board():
             for concern, days in quiet:
                 add(member, Item(kind=Kind.CONCERN_QUIET, days=days, concern=concern))
 
