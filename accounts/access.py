@@ -21,6 +21,7 @@ from concerns.models import Concern, ConcernFile, DataPoint, Indicator
 from evidence.models import Evidence
 from learning.models import ImpactCheck, LearningEvent, LearningFile
 from learning.rules import partner_q
+from papers.models import Paper, PaperFile
 from reminders.models import ReminderItem
 from reviews.models import Recommendation, Review
 
@@ -517,3 +518,47 @@ def get_concern_file(user, pk):
         return visible_concern_files(user).select_related("point__indicator").get(pk=pk)
     except (ConcernFile.DoesNotExist, ValueError):
         raise Http404("No such file.") from None
+
+
+# --- Board papers (papers/) ----------------------------------------------------------------------------------------
+# The report to partners and the annual report hold every agency's figures and the board's concerns: the board's
+# members, its chair and administrators read them; members (and administrators) write, preview and issue them.
+
+
+def can_read_papers(user):
+    return user.is_active and not user.is_agency_user and not user.is_consultant
+
+
+def require_read_papers(user):
+    if not can_read_papers(user):
+        raise PermissionDenied("The board's papers are for its members and its chair.")
+
+
+def can_write_papers(user):
+    return _is_editor(user)
+
+
+def require_write_papers(user):
+    if not can_write_papers(user):
+        raise PermissionDenied("Only sub-committee members write and issue the board's papers.")
+
+
+def get_paper(user, pk, need=Need.VIEW):
+    _handles("get_paper", need, (Need.VIEW, Need.CHANGE))
+    require_read_papers(user)
+    try:
+        paper = Paper.objects.select_related("created_by", "issued_by").get(pk=pk)
+    except (Paper.DoesNotExist, ValueError):
+        raise Http404("No such paper.") from None
+    if need is Need.CHANGE:
+        require_write_papers(user)
+    return paper
+
+
+def get_paper_file(user, pk, file_format):
+    """An issued paper's kept file in ``file_format``."""
+    paper = get_paper(user, pk)
+    try:
+        return paper, PaperFile.objects.get(paper=paper, format=file_format)
+    except PaperFile.DoesNotExist:
+        raise Http404("This paper has no such file: it is not issued yet.") from None

@@ -37,6 +37,9 @@ class Rag:
     RED, AMBER, GREEN, NONE = "red", "amber", "green", ""
 
 
+#: The RAG as a word, as the badge (templates/concerns/includes/rag.html) and the board's papers show it.
+RAG_LABELS = {Rag.RED: "Red", Rag.AMBER: "Amber", Rag.GREEN: "Green", Rag.NONE: "No data yet"}
+
 RAG_WORDS = {
     Rag.RED: "short of the target by more than the margin",
     Rag.AMBER: "short of the target, within the margin",

@@ -111,15 +111,23 @@ def summary(concerns):
     return result
 
 
+def chart_title(indicator):
+    return f"{indicator.name} ({indicator.owner.short_name})"
+
+
+def chart_description(indicator, points):
+    """What the indicator's chart shows, in words: its first and latest values against the target."""
+    if not points:
+        return "No values entered yet."
+    first, last = points[0], points[-1]
+    label = rules.period_label
+    return (f"From {rules.number(first.value)} {indicator.unit} in {label(first.period, indicator.frequency)} to "
+            f"{rules.number(last.value)} {indicator.unit} in {label(last.period, indicator.frequency)}, against a "
+            f"target of {rules.number(indicator.target)} ({indicator.get_direction_display().lower()}).")
+
+
 def chart(indicator, points):
     """The indicator's values over time against its target, as an accessible SVG (dashboard.charts)."""
     series = [(rules.period_end(p.period, indicator.frequency), float(p.value)) for p in points]
-    known = [(rules.period_label(p.period, indicator.frequency), p.value) for p in points]
-    if known:
-        first, last = known[0], known[-1]
-        desc = (f"From {rules.number(first[1])} {indicator.unit} in {first[0]} to {rules.number(last[1])} {indicator.unit} in {last[0]}, "
-                f"against a target of {rules.number(indicator.target)} ({indicator.get_direction_display().lower()}).")
-    else:
-        desc = "No values entered yet."
-    return line_chart(series, title=f"{indicator.name} ({indicator.owner.short_name})", desc=desc,
+    return line_chart(series, title=chart_title(indicator), desc=chart_description(indicator, points),
                       y_label=indicator.unit[:30], target=float(indicator.target))

@@ -24,7 +24,7 @@ BRAG_FILL = {
 }
 
 
-def _nice_max(value):
+def nice_max(value):
     """A round upper bound for a count axis: 4, 8, 20, 40, 100 …, so ticks fall on whole numbers."""
     value = max(value, 4)
     step = 1
@@ -44,7 +44,7 @@ def line_chart(points, *, title, desc, y_label, percent=False, colour="#0b4f9c",
     if described_title:
         title = f"{title}. {desc}"
     values = [v for _, v in points if v is not None]
-    top = 100 if percent else _nice_max(max([*values, target or 0], default=0))
+    top = 100 if percent else nice_max(max([*values, target or 0], default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     dates = [d for d, _ in points]
     first, last = (dates[0], dates[-1]) if dates else (None, None)

@@ -103,6 +103,21 @@ class _History:
         return status
 
 
+def figures_on(days):
+    """{day: the Figures of every action as it stood on that day}, rebuilt from the progress logs as
+    snapshot_backfill rebuilds a missing day (an action counts from its review's finalisation; its status is the
+    one its log had reached). Two queries, whatever the number of days."""
+    histories = _histories()
+    figures = {}
+    for day in days:
+        actions = [
+            SimpleNamespace(status=status, target_date=history.target_date, original_target_date=history.target_date)
+            for history in histories if (status := history.status_on(day)) is not None
+        ]
+        figures[day] = rules.figures_in_python(actions, on=day)
+    return figures
+
+
 def _histories():
     actions = Action.objects.order_by().values(
         "id", "plan_id", "lead_agency_id", "status", "target_date", "created_at",

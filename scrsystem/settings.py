@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "dashboard",
     "learning",
     "concerns",
+    "papers",
 ]
 
 # SERVER_TIMING=true adds a Server-Timing header (CPU and wall time of the request in Django) to every answer, for
@@ -389,6 +390,8 @@ IMPACT_CHECK_MONTHS = env.get_int("IMPACT_CHECK_MONTHS", 6, minimum=1, maximum=6
 INDICATOR_DUE_DAYS = env.get_int("INDICATOR_DUE_DAYS", 30, minimum=0, maximum=365)
 INDICATOR_AMBER_PERCENT = env.get_int("INDICATOR_AMBER_PERCENT", 10, minimum=0, maximum=100)
 CONCERN_UPDATE_DAYS = env.get_int("CONCERN_UPDATE_DAYS", 90, minimum=1, maximum=3650)
+# Board papers (papers/): the month the annual report's year starts in (4, April to March, by default).
+ANNUAL_REPORT_FIRST_MONTH = env.get_int("ANNUAL_REPORT_FIRST_MONTH", 4, minimum=1, maximum=12)
 
 # When Celery beat anchors the audit chain: its head logged and e-mailed to the administrators (audit.anchors).
 AUDIT_ANCHOR_HOUR = env.get_int("AUDIT_ANCHOR_HOUR", 6, minimum=0, maximum=23)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("reminders/", include("reminders.urls")),
     path("learning/", include("learning.urls")),
     path("concerns/", include("concerns.urls")),
+    path("papers/", include("papers.urls")),
     path("", include("evidence.urls")),
     path("", include("actionplans.urls")),
     path("admin/", admin.site.urls),
