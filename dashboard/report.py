@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
+from accounts import access
 from actionplans import rules
 from dashboard import selectors
 
@@ -28,6 +29,8 @@ def render_html(request, since, *, pdf=False):
         "reader": request.user,
         "request": request,
         "stylesheet": _stylesheet() if pdf else "",
+        # The paper the board sends its partners is written from here (papers/).
+        "can_write_papers": not pdf and access.can_write_papers(request.user),
     }
     return render_to_string("dashboard/report.html", context, request=request)
 

@@ -192,7 +192,7 @@ def _partners(paper, user, on):
     sections.add("Impact findings: has practice changed?", blocks)
 
     sections.add("Other board concerns", _concern_blocks(on, paper.since))
-    period = f"Changes since {since} (the last report) to {day(on)}"
+    period = f"Changes since {since} to {day(on)}"
     return {"cover": cover(paper, period), "sections": sections.sections,
             "definitions": DEFINITIONS, "figures_on": day(on)}
 

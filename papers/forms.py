@@ -66,12 +66,21 @@ class PaperForm(StaleEditGuard, forms.ModelForm):
         return since
 
 
-def initial_values(kind, user):
-    """What a new paper's form starts with."""
+def initial_values(kind, user, since=None):
+    """What a new paper's form starts with; ``since`` (a report to partners): a day to start its changes from, as
+    the board report's ``?since=`` gives it (papers.rules.default_since otherwise)."""
     author = f"{user}{f', {user.job_title}' if user.job_title else ''}"
     if kind == Paper.Kind.PARTNERS:
         return {"title": "Implementation of action plans from serious case reviews: report to partners",
-                "dated": today(), "author": author, "since": rules.default_since()}
+                "dated": today(), "author": author, "since": _day(since) or rules.default_since()}
     year = rules.default_year()
     return {"title": f"Annual report {rules.year_label(year)}", "dated": today(), "author": author,
             "year_start": year.isoformat()}
+
+
+def _day(value):
+    try:
+        day = datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return day if day and day <= today() else None

@@ -45,7 +45,7 @@ def _kind(value):
 def paper_create(request, kind):
     kind = _kind(kind)
     access.require_write_papers(request.user)
-    form = PaperForm(posted(request), initial=initial_values(kind, request.user), kind=kind,
+    form = PaperForm(posted(request), initial=initial_values(kind, request.user, request.GET.get("since")), kind=kind,
                      submit_label="Save the draft")
     if request.method == "POST" and form.is_valid():
         paper = services.paper_create(actor=request.user, kind=kind, **form_values(form))

@@ -1575,3 +1575,48 @@ CONCERNS = [
         ],
     },
 ]
+
+#: The board's papers, as drafts a member has started (papers/): ``day`` is the paper's date in days from today.
+PAPERS = [
+    {
+        "kind": "partners",
+        "title": "Implementation of action plans from serious case reviews and update from the Safeguarding "
+                 "Children Board",
+        "meeting": "Northbridge Children and Young People's Trust",
+        "day": 20,
+        "author": "David Okafor, Member, Serious Cases Sub-Committee",
+        "sponsor": "Margaret Ellison, Independent Chair",
+        "introduction": (
+            "The Safeguarding Children Board reports on the implementation of the action plans of its serious case "
+            "reviews, and highlights the themes from these reviews for the Trust's agencies to take forward.\n\n"
+            "The board asks the Trust to make sure that key elements of safeguarding are in place, to improve "
+            "outcomes for children and young people in Northbridge."
+        ),
+        "recommendations": (
+            "1. That the implementation of the reviews' action plans is noted, and that every agency considers how "
+            "the themes from the reviews can be embedded in its practice.\n\n"
+            "2. That the Trust considers what the continuing high caseloads of children's social workers mean for "
+            "the services it delivers.\n\n"
+            "3. That the Trust actively supports the strategy for the roll-out of the Common Assessment Framework.\n\n"
+            "4. That the Trust ensures an updated information sharing protocol is signed and used by every partner."
+        ),
+    },
+    {
+        "kind": "annual",
+        "title": "Northbridge Safeguarding Children Board: annual report",
+        "meeting": "Northbridge Safeguarding Children Board",
+        "day": 34,
+        "author": "David Okafor, Member, Serious Cases Sub-Committee",
+        "sponsor": "Margaret Ellison, Independent Chair",
+        "introduction": (
+            "This is the board's report on its last year: the reviews it published, how far their action plans "
+            "were carried out and verified, how their lessons were taken to practitioners, whether practice changed, "
+            "and what the board asked of its partners outside any one review."
+        ),
+        "recommendations": (
+            "The board's priorities for the coming year: every partner signed up to the information sharing "
+            "protocol; the CAF used by schools and health services as much as by the voluntary sector; and every "
+            "verified action checked for its impact within six months."
+        ),
+    },
+]

@@ -27,6 +27,9 @@ from evidence.documents import simple_pdf
 from evidence.models import Evidence, EvidenceDecision
 from learning import services as learning_services
 from learning.models import Attendance, ImpactCheck, LearningEvent, SubCommittee
+from papers import rules as paper_rules
+from papers import services as paper_services
+from papers.models import Paper
 from reviews import demo
 from reviews.models import Recommendation, Review, Theme
 
@@ -73,6 +76,7 @@ class Command(BaseCommand):
             self.seed_impact_checks(users)
             self.seed_learning_events(agencies, users, themes)
             self.seed_concerns(agencies, users)
+            self.seed_papers(users)
         self.report(new_users)
         self.seed_trend()
 
@@ -480,6 +484,22 @@ class Command(BaseCommand):
                     concern_services.data_point_record(indicator=indicator, actor=reporter[owner], period=period,
                                                        value=Decimal(str(value)))
 
+    def seed_papers(self, users):
+        """The board's papers as drafts (papers.services), the annual report about the last year that has ended. A
+        paper that exists already (same kind and title) is kept as it is: issued or not, it is the board's."""
+        for data in demo.PAPERS:
+            if Paper.objects.filter(kind=data["kind"], title=data["title"]).exists():
+                continue
+            values = {name: data[name] for name in ("title", "meeting", "author", "sponsor", "introduction",
+                                                    "recommendations")}
+            values["dated"] = self.today + datetime.timedelta(days=data["day"])
+            if data["kind"] == Paper.Kind.PARTNERS:
+                values["since"] = paper_rules.default_since(self.today)
+            else:
+                values["year_start"] = paper_rules.default_year(self.today)
+            paper_services.paper_create(actor=users["member"], kind=data["kind"], **values)
+            self.created += 1
+
     def demo_file(self, name, title, lines):
         """A fictional PDF through the upload gate, as a page's upload would be checked."""
         content = simple_pdf([*lines, "", "Fictional demo document: no real child, family or case."], title=title)
@@ -518,6 +538,11 @@ class Command(BaseCommand):
         events = {s: LearningEvent.objects.filter(status=s).count() for s in LearningEvent.Status}
         write("Learning events: " + ", ".join(f"{s.label.lower()} {n}" for s, n in events.items())
               + f"; attendance recorded {Attendance.objects.count()} times")
+        concerns = {s: Concern.objects.filter(status=s).count() for s in Concern.Status}
+        write("Board concerns: " + ", ".join(f"{s.label.lower()} {n}" for s, n in concerns.items())
+              + f"; indicators {Indicator.objects.count()}")
+        papers = {s: Paper.objects.filter(status=s).count() for s in Paper.Status}
+        write("Board papers: " + ", ".join(f"{s.label.lower()} {n}" for s, n in papers.items()))
         write(
             f"Overdue: {figures.overdue}  due within {rules.DUE_SOON_DAYS} days: {figures.due_soon}  "
             f"completion: {figures.completion}%  compliance: {figures.compliance}%"
