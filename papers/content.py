@@ -284,13 +284,13 @@ def _annual(paper, user, on):
     label = rules.year_label(paper.year_start)
     first, end = figures.start, figures.end
     ended = end == rules.year_bounds(paper.year_start)[1]
-    as_of = day(end) if ended else f"{day(end)} (the year is not over)"
+    as_of = day(end) if ended else f"{day(end)}, the year not yet over"
     found = figures.findings_by_kind
     sections = _Sections()
     sections.add("Introduction", paragraphs(paper.introduction))
     start_f, end_f = figures.compliance_start, figures.compliance_end
     sections.add("The year in figures", [{
-        "t": "table", "caption": f"The board's year, {label}", "head": ["Measure", "Figure"],
+        "t": "table", "caption": f"The board's year, {label}", "head": ["Measure", "Figure"], "widths": [50, 50],
         "rows": [
             ["Reviews published", str(len(figures.reviews_published))],
             ["Actions completed", str(figures.completed)],
@@ -300,9 +300,7 @@ def _annual(paper, user, on):
             ["Learning events held", str(len(figures.events_held))],
             ["People reached", str(figures.people_reached)],
             ["Impact findings", str(len(figures.findings))],
-            ["Embedded", str(found[ImpactCheck.Finding.EMBEDDED])],
-            ["Partly embedded", str(found[ImpactCheck.Finding.PARTLY])],
-            ["Not embedded", str(found[ImpactCheck.Finding.NOT_EMBEDDED])],
+            *[[f"Impact findings: {finding.label.lower()}", str(found[finding])] for finding in ImpactCheck.Finding],
             ["Board concerns raised", str(len(figures.concerns_raised))],
             ["Board concerns closed", str(len(figures.concerns_closed))],
         ],
@@ -312,13 +310,15 @@ def _annual(paper, user, on):
     )}])
     sections.add("Reviews published", [{
         "t": "table", "caption": f"Reviews published, {label}", "head": ["Review", "Title", "Published"],
+        "widths": [20, 60, 20],
         "rows": [[r.reference, r.title, short(r.published_on)] for r in figures.reviews_published],
     }] if figures.reviews_published else [{"t": "p", "text": "No review was published in the year."}])
     blocks = [{"t": "table", "caption": "People reached by agency", "head": ["Agency", "Events attended", "People"],
+               "widths": [50, 26, 24],
                "rows": [[row.name, str(row.events), str(row.people)] for row in figures.reach]}]
     if figures.events_held:
         blocks.append({"t": "table", "caption": f"Learning events held, {label}",
-                       "head": ["Event", "Date", "Kind", "People"],
+                       "head": ["Event", "Date", "Kind", "People"], "widths": [48, 18, 20, 14],
                        "rows": [[e.title, short(e.held_on), e.get_kind_display(), str(e.people or 0)]
                                 for e in figures.events_held]})
     else:
@@ -332,7 +332,8 @@ def _annual(paper, user, on):
         (figures.concerns_closed, "Board concerns closed", "No board concern was closed in the year."),
     ):
         if concerns:
-            blocks.append({"t": "table", "caption": f"{caption}, {label}", "head": ["Concern", "Raised with", "Raised on", "Status"],
+            blocks.append({"t": "table", "caption": f"{caption}, {label}", "widths": [36, 32, 16, 16],
+                           "head": ["Concern", "Raised with", "Raised on", "Status"],
                            "rows": [[c.title, c.raised_with, short(c.raised_on), c.get_status_display()] for c in concerns]})
         else:
             blocks.append({"t": "p", "text": empty})

@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from dashboard.charts import line_chart, nice_max
 from dashboard.report import PDF_VARIANT
 
+#: The target line's colour, as the SVG charts draw it (dashboard.charts).
+TARGET_COLOUR = "#146c43"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -134,6 +136,17 @@ def _table(document, caption, head, rows, *, header=True, widths=None):
     return table
 
 
+def _font(image_font, size=22):
+    """DejaVu Sans, the font the PDF uses, where the system has it (Pillow finds it by name in the system's font
+    folders); otherwise Pillow's own font, which has no dashes or quotes beyond ASCII: the labels are then written
+    with plain ones. Returns (font, a function giving the text to draw)."""
+    try:
+        return image_font.truetype("DejaVuSans.ttf", size), str
+    except OSError:
+        plain = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"'})
+        return image_font.load_default(size=size), lambda text: text.translate(plain)
+
+
 def chart_png(block, *, width=1280, height=440):
     """An indicator's chart as a PNG (Pillow), drawn as the SVG is: the values as a line with markers, the target
     as a dashed line, a labelled value axis and the first and last periods."""
@@ -141,7 +154,7 @@ def chart_png(block, *, width=1280, height=440):
 
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=22)
+    font, plain = _font(ImageFont)
     left, right, top, bottom = 100, 40, 24, 80
     plot_w, plot_h = width - left - right, height - top - bottom
     points = _points(block)
@@ -160,9 +173,9 @@ def chart_png(block, *, width=1280, height=440):
     if target is not None:
         ty, x = y(target), left
         while x < width - right:
-            draw.line([(x, ty), (min(x + 18, width - right), ty)], fill="#b02a37", width=3)
+            draw.line([(x, ty), (min(x + 18, width - right), ty)], fill=TARGET_COLOUR, width=3)
             x += 30
-        draw.text((width - right, ty - 6), f"Target {target:g}", fill="#b02a37", font=font, anchor="rb")
+        draw.text((width - right, ty - 6), f"Target {target:g}", fill=TARGET_COLOUR, font=font, anchor="rb")
     if points:
         first, last = points[0][0], points[-1][0]
         span = max((last - first).days, 1)
@@ -175,11 +188,11 @@ def chart_png(block, *, width=1280, height=440):
             draw.line(line, fill="#0b4f9c", width=4, joint="curve")
         for px, py in line:
             draw.ellipse([px - 7, py - 7, px + 7, py + 7], fill="#0b4f9c")
-        labels = [label for _, _, label, _ in block["points"]]
+        labels = [plain(label) for _, _, label, _ in block["points"]]
         draw.text((line[0][0], top + plot_h + 14), labels[0], fill="#212529", font=font, anchor="lt")
         if len(line) > 1:
             draw.text((line[-1][0], top + plot_h + 14), labels[-1], fill="#212529", font=font, anchor="rt")
-    draw.text((left, height - 8), block["unit"][:60], fill="#495057", font=font, anchor="ld")
+    draw.text((left, height - 8), plain(block["unit"][:60]), fill="#495057", font=font, anchor="ld")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()

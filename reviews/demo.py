@@ -1609,7 +1609,7 @@ PAPERS = [
         "author": "David Okafor, Member, Serious Cases Sub-Committee",
         "sponsor": "Margaret Ellison, Independent Chair",
         "introduction": (
-            "This is the board's report on its last year: the reviews it published, how far their action plans "
+            "This is the board's report on its year: the reviews it published, how far their action plans "
             "were carried out and verified, how their lessons were taken to practitioners, whether practice changed, "
             "and what the board asked of its partners outside any one review."
         ),

@@ -485,8 +485,9 @@ class Command(BaseCommand):
                                                        value=Decimal(str(value)))
 
     def seed_papers(self, users):
-        """The board's papers as drafts (papers.services), the annual report about the last year that has ended. A
-        paper that exists already (same kind and title) is kept as it is: issued or not, it is the board's."""
+        """The board's papers as drafts (papers.services); the annual report is about the year in progress (the demo's
+        events and findings are recent), which a member may change for the last year that has ended. A paper that
+        exists already (same kind and title) is kept as it is: issued or not, it is the board's."""
         for data in demo.PAPERS:
             if Paper.objects.filter(kind=data["kind"], title=data["title"]).exists():
                 continue
@@ -496,7 +497,7 @@ class Command(BaseCommand):
             if data["kind"] == Paper.Kind.PARTNERS:
                 values["since"] = paper_rules.default_since(self.today)
             else:
-                values["year_start"] = paper_rules.default_year(self.today)
+                values["year_start"] = paper_rules.year_of(self.today)
             paper_services.paper_create(actor=users["member"], kind=data["kind"], **values)
             self.created += 1
 
