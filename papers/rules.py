@@ -12,6 +12,7 @@ from django.utils.dateformat import format as date_format
 from accounts.models import Agency
 from actionplans.models import ProgressUpdate
 from actionplans.rules import Status, today
+from audit.models import ChangeRecord
 from concerns.models import Concern
 from dashboard.services import figures_on
 from learning.models import Attendance, ImpactCheck, LearningEvent
@@ -122,6 +123,15 @@ def moved_to(status, start, end):
     )
 
 
+def closed_in(start, end):
+    """The concerns closed between ``start`` and ``end`` (days, local time), from their change records: a concern
+    closed in a year stays counted in that year's figures if it is reopened later."""
+    return ChangeRecord.objects.filter(
+        content_type__app_label=Concern._meta.app_label, content_type__model=Concern._meta.model_name,
+        verb=ChangeRecord.Verb.CHANGED, changes__status__1=Concern.Status.CLOSED.label, at__date__range=(start, end),
+    ).values("object_id")
+
+
 def annual_figures(start, on=None):
     """The AnnualFigures of the reporting year starting on ``start``, counted on day ``on`` (today). Eleven
     queries, whatever the size of the data."""
@@ -158,8 +168,5 @@ def annual_figures(start, on=None):
             .select_related("action__plan__review", "action__lead_agency", "sub_committee").order_by("checked_on", "pk")
         ),
         concerns_raised=list(Concern.objects.filter(raised_on__range=(first, end)).order_by("raised_on", "title")),
-        concerns_closed=list(
-            Concern.objects.filter(status=Concern.Status.CLOSED, status_changed_at__date__range=(first, end))
-            .order_by("status_changed_at", "title")
-        ),
+        concerns_closed=list(Concern.objects.filter(pk__in=closed_in(first, end)).order_by("raised_on", "title")),
     )
