@@ -1,5 +1,6 @@
-"""A board paper's content (papers.content) as HTML, PDF (WeasyPrint, tagged PDF/UA-1 like the board report) and
-DOCX (python-docx): one content, three renderings, the same headings, tables and figures in each."""
+"""A board paper's content (papers.content, with its ``state``: the line under the cover, "Draft …" or "Issued …")
+as HTML, PDF (WeasyPrint, tagged PDF/UA-1 like the board report) and DOCX (python-docx): one content, three
+renderings, the same headings, tables and figures in each."""
 
 import copy
 import datetime
@@ -28,31 +29,30 @@ def _points(block):
     return [(datetime.date.fromisoformat(iso), value) for iso, value, *_ in block["points"]]
 
 
-def html(content, *, state, pdf=False, tools=None):
-    """The paper as an HTML document. ``state``: the line under the cover ("Draft …" or "Issued …"); ``tools``:
-    the links above it in the browser (none in the PDF)."""
+def html(content, *, pdf=False, tools=None):
+    """The paper as an HTML document. ``tools``: the links above it in the browser (none in the PDF)."""
     content = copy.deepcopy(content)
     for section in content["sections"]:
         for block in section["blocks"]:
             if block["t"] == "chart":
                 block["svg"] = line_chart(_points(block), title=block["title"], desc=block["desc"],
                                           y_label=block["unit"][:30], target=block["target"], described_title=pdf)
-    context = {"paper": content, "state": state, "pdf": pdf, "tools": tools,
+    context = {"paper": content, "pdf": pdf, "tools": tools,
                "stylesheet": _stylesheets() if pdf else ""}
     return render_to_string("papers/paper.html", context)
 
 
-def pdf(content, *, state):
+def pdf(content):
     # Imported here: WeasyPrint loads Pango when imported, and only the papers' PDFs need it here.
     import weasyprint
 
-    return weasyprint.HTML(string=html(content, state=state, pdf=True)).write_pdf(pdf_variant=PDF_VARIANT)
+    return weasyprint.HTML(string=html(content, pdf=True)).write_pdf(pdf_variant=PDF_VARIANT)
 
 
 # --- DOCX -------------------------------------------------------------------------------------------------------
 
 
-def docx(content, *, state, author=""):
+def docx(content, *, author=""):
     """The paper as a Word document: the cover as a table, numbered headings in Word's heading styles (so the
     navigation pane and a table of contents find them), tables with a repeated header row, each chart as an image
     with its description as alternative text, followed by its values."""
@@ -72,7 +72,7 @@ def docx(content, *, state, author=""):
 
     document.add_paragraph(content["board"].upper()).runs[0].bold = True
     _table(document, None, ["", ""], content["cover"], header=False, widths=[28, 72])
-    document.add_paragraph(state).runs[0].italic = True
+    document.add_paragraph(content["state"]).runs[0].italic = True
     document.add_heading(content["title"], level=0)
     for part in content["sections"]:
         document.add_heading(f"{part['number']} {part['title']}", level=1)

@@ -81,8 +81,7 @@ def paper_issue(*, paper, actor):
             raise lifecycle.moved_since(paper, Paper.Status.DRAFT, "")
         frozen = content.build(locked, actor)
         frozen["state"] = issued_state(actor, timezone.now())
-        pdf = render.pdf(frozen, state=frozen["state"])
-        docx = render.docx(frozen, state=frozen["state"], author=str(actor))
+        pdf, docx = render.pdf(frozen), render.docx(frozen, author=str(actor))
         uploads = [
             _checked(pdf, file_name(locked, "pdf"), "pdf", "application/pdf", "PDF"),
             _checked(docx, file_name(locked, "docx"), "docx", render.DOCX_TYPE, "Word document"),
@@ -106,7 +105,7 @@ def preview(paper, user, *, file_format=None):
     built = content.build(paper, user)
     built["state"] = draft_state()
     if file_format == PaperFile.Format.PDF:
-        return render.pdf(built, state=built["state"])
+        return render.pdf(built)
     if file_format == PaperFile.Format.DOCX:
-        return render.docx(built, state=built["state"], author=str(user))
+        return render.docx(built, author=str(user))
     return built

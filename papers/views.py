@@ -110,7 +110,7 @@ def paper_view(request, pk):
     tools = [("← The paper's page", paper.get_absolute_url()),
              ("Download PDF", reverse("papers:download", args=[paper.pk, "pdf"])),
              ("Download Word (DOCX)", reverse("papers:download", args=[paper.pk, "docx"]))]
-    return HttpResponse(paper_render.html(built, state=built["state"], tools=tools))
+    return HttpResponse(paper_render.html(built, tools=tools))
 
 
 CONTENT_TYPES = {PaperFile.Format.PDF: "application/pdf", PaperFile.Format.DOCX: paper_render.DOCX_TYPE}
