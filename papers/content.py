@@ -129,7 +129,8 @@ def _partners(paper, user, on):
         sections.add(paper.words_heading, paragraphs(paper.recommendations))
 
     blocks = [{"t": "table", "caption": "Headline figures, all reviews",
-               "head": [*FIGURES_HEAD, "Evidence awaiting audit"], "rows": [_figures_row(figures, report.evidence)]}]
+               "head": [*FIGURES_HEAD, "Evidence awaiting audit"], "widths": [14, 16, 18, 12, 14, 12, 14],
+               "rows": [_figures_row(figures, report.evidence)]}]
     for index, row in enumerate(report.reviews, 1):
         review, f = row.obj, row.figures
         status = (f"Published {day(review.published_on)}" if review.published_on
@@ -148,6 +149,7 @@ def _partners(paper, user, on):
                                      str(a.days_overdue(on))] for a in row.overdue]})
     blocks.append({"t": "table", "caption": "Actions by lead agency, across all reviews",
                    "head": ["Agency", *FIGURES_HEAD, "Evidence awaiting audit"],
+                   "widths": [22, 10, 14, 14, 8, 10, 10, 12],
                    "rows": [[row.obj.name, *_figures_row(row.figures, row.evidence)] for row in report.agencies]})
     sections.add("Implementation of the reviews' action plans", blocks)
 
@@ -156,7 +158,7 @@ def _partners(paper, user, on):
              "(“None” below)." if matrix.gaps else "Every partner agency has been reached on every theme.")
     blocks = [
         {"t": "table", "caption": "The themes drawn from the reviews and the actions that address them",
-         "head": ["Theme", "Actions", "Compliance", "Overdue"],
+         "head": ["Theme", "Actions", "Compliance", "Overdue"], "widths": [46, 18, 18, 18],
          "rows": [[row.name, str(row.figures.total), pct(row.figures.compliance), str(row.figures.overdue)]
                   for row in report.themes]},
         {"t": "p", "text": (f"{plural(len(report.events_held), 'learning event')} held since {since}; "

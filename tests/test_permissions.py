@@ -6,6 +6,7 @@ the words of tests/matrix.py: LOGIN, REDIR, SAVED, 200, 403, 404 or 405.
 """
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -21,9 +22,14 @@ from actionplans.models import Action, ActionPlan, ProgressUpdate
 from concerns import rules as concern_rules
 from concerns import services as concern_services
 from concerns.models import Concern, ConcernFile, DataPoint, Indicator
+from dashboard.models import ReportIssue
 from evidence import uploads
 from learning import services as learning_services
 from learning.models import Attendance, ImpactCheck, LearningEvent, LearningFile, SubCommittee
+from papers import render as paper_render
+from papers import rules as paper_rules
+from papers import services as paper_services
+from papers.models import Paper, PaperFile
 from reviews.models import Review
 from tests import evidence_samples as samples
 from tests import factories, matrix
@@ -230,6 +236,40 @@ GET_MATRIX = [
     ("concerns:file",                   "police_concern_file", (LOGIN, 200, 200,  403,     200,   200,   404)),
     ("concerns:file",                   "health_concern_file", (LOGIN, 200, 200,  403,     200,   404,   200)),
     ("concerns:file",                   "police_only_concern_file", (LOGIN, 200, 200, 403, 200,   200,   404)),
+    # Board papers: the board's members, its chair and administrators read them (drafts with today's figures, issued
+    # ones as issued); members and administrators write and issue them; no agency's, nor the consultant's, whoever
+    # asks about which paper (refused before the paper is looked for). An issued paper is never changed.
+    ("papers:papers",                   None,            (LOGIN,    200,   200,   403,     200,   403,   403)),
+    ("papers:paper_create",             "partners_kind", EDITORS_ONLY),
+    ("papers:paper_create",             "annual_kind",   EDITORS_ONLY),
+    ("papers:paper_create",             "unknown_kind",  (LOGIN,    404,   404,   404,     404,   404,   404)),
+    ("papers:paper",                    "draft_partners", (LOGIN,   200,   200,   403,     200,   403,   403)),
+    ("papers:paper",                    "draft_annual",  (LOGIN,    200,   200,   403,     200,   403,   403)),
+    ("papers:paper",                    "issued_partners", (LOGIN,  200,   200,   403,     200,   403,   403)),
+    ("papers:paper",                    "issued_annual", (LOGIN,    200,   200,   403,     200,   403,   403)),
+    ("papers:paper",                    "missing_paper", (LOGIN,    404,   404,   403,     404,   403,   403)),
+    ("papers:paper_edit",               "draft_partners", EDITORS_ONLY),
+    ("papers:paper_edit",               "draft_annual",  EDITORS_ONLY),
+    ("papers:paper_edit",               "issued_partners", NOBODY_NOW),
+    ("papers:paper_edit",               "issued_annual", NOBODY_NOW),
+    ("papers:paper_issue",              "draft_partners", POST_ONLY),
+    ("papers:paper_issue",              "issued_partners", POST_ONLY),
+    ("papers:paper_view",               "draft_partners", (LOGIN,   200,   200,   403,     200,   403,   403)),
+    ("papers:paper_view",               "draft_annual",  (LOGIN,    200,   200,   403,     200,   403,   403)),
+    ("papers:paper_view",               "issued_partners", (LOGIN,  200,   200,   403,     200,   403,   403)),
+    ("papers:paper_view",               "issued_annual", (LOGIN,    200,   200,   403,     200,   403,   403)),
+    ("papers:paper_view",               "missing_paper", (LOGIN,    404,   404,   403,     404,   403,   403)),
+    # A draft's files are made on the spot, with today's figures; an issued paper's are those kept when it was issued.
+    ("papers:download",                 "draft_partners_pdf", (LOGIN, 200, 200,   403,     200,   403,   403)),
+    ("papers:download",                 "draft_partners_docx", (LOGIN, 200, 200,  403,     200,   403,   403)),
+    ("papers:download",                 "draft_annual_pdf", (LOGIN, 200,   200,   403,     200,   403,   403)),
+    ("papers:download",                 "issued_partners_pdf", (LOGIN, 200, 200,  403,     200,   403,   403)),
+    ("papers:download",                 "issued_partners_docx", (LOGIN, 200, 200, 403,     200,   403,   403)),
+    ("papers:download",                 "issued_annual_pdf", (LOGIN, 200,  200,   403,     200,   403,   403)),
+    ("papers:download",                 "issued_annual_docx", (LOGIN, 200, 200,   403,     200,   403,   403)),
+    ("papers:download",                 "missing_paper_pdf", (LOGIN, 404,  404,   403,     404,   403,   403)),
+    # A kind or a format that does not exist is no page at all, whoever asks.
+    ("papers:download",                 "unknown_format", (LOGIN,   404,   404,   404,     404,   404,   404)),
 ]
 
 POST_MATRIX = [
@@ -352,6 +392,25 @@ POST_MATRIX = [
     # Files are only downloaded.
     ("concerns:file",                   "police_concern_file", (LOGIN, 405, 405,  405,     405,   405,   405)),
     ("concerns:file",                   "health_concern_file", (LOGIN, 405, 405,  405,     405,   405,   405)),
+    # Board papers: as their GET rows, each write really saved. Issuing a draft (a fresh one in each case) keeps its
+    # files; issuing it again is refused with a message and changes nothing; an issued paper is never edited.
+    ("papers:paper_create",             "partners_kind", WRITE_EDITORS_ONLY),
+    ("papers:paper_create",             "annual_kind",   WRITE_EDITORS_ONLY),
+    ("papers:paper_create",             "unknown_kind",  (LOGIN,    404,   404,   404,     404,   404,   404)),
+    ("papers:paper_edit",               "draft_partners", WRITE_EDITORS_ONLY),
+    ("papers:paper_edit",               "draft_annual",  WRITE_EDITORS_ONLY),
+    ("papers:paper_edit",               "issued_partners", NOBODY_NOW),
+    ("papers:paper_edit",               "issued_annual", NOBODY_NOW),
+    ("papers:paper_issue",              "draft_partners", WRITE_EDITORS_ONLY),
+    ("papers:paper_issue",              "draft_annual",  WRITE_EDITORS_ONLY),
+    ("papers:paper_issue",              "issued_partners", (LOGIN,  REDIR, 403,   403,     REDIR, 403,   403)),
+    ("papers:paper_issue",              "issued_annual", (LOGIN,    REDIR, 403,   403,     REDIR, 403,   403)),
+    ("papers:paper_issue",              "missing_paper", (LOGIN,    404,   404,   403,     404,   403,   403)),
+    # The list, a paper's page, the paper itself and its files are only read.
+    ("papers:papers",                   None,            (LOGIN,    405,   405,   405,     405,   405,   405)),
+    ("papers:paper",                    "draft_partners", (LOGIN,   405,   405,   405,     405,   405,   405)),
+    ("papers:paper_view",               "issued_partners", (LOGIN,  405,   405,   405,     405,   405,   405)),
+    ("papers:download",                 "issued_partners_pdf", (LOGIN, 405, 405,  405,     405,   405,   405)),
 ]
 # fmt: on
 
@@ -359,12 +418,21 @@ POST_MATRIX = [
 DOMAIN_WRITES = [(url_name, obj) for url_name, obj, _ in POST_MATRIX if url_name.startswith(("reviews:", "actionplans:"))]
 
 
+@pytest.fixture(scope="module")
+def paper_renderings():
+    """The PDF and the DOCX of each kind of paper issued by _add_papers: rendered for real by the first case of the
+    module that issues one, and kept for the others, whose cases are about who may do what, not about the files."""
+    return {}
+
+
 @pytest.fixture
-def w(world):
+def w(world, request, paper_renderings):
     """world plus actions in the statuses that close moves: cancelled ones (on the multi-agency plan, led by the
     police, and on the police's own plan), a verified one (health-led); and password-reset links of a member who forgot theirs,
     and invitation links of a member an administrator invited; learning events (_add_learning_events) and impact
-    checks (_add_impact_checks); board concerns with their indicators, values and files (_add_concerns)."""
+    checks (_add_impact_checks); board concerns with their indicators, values and files (_add_concerns); and, in the
+    cases about them only (a "paper" in the test's name or case), the board's papers (_add_papers): issuing one
+    renders its PDF and DOCX, a second that each of the two thousand cases would otherwise pay."""
     world.police_recommendation = factories.recommendation(
         world.review, agency=world.police, text="Police should check the history of every adult in the household."
     )
@@ -399,6 +467,8 @@ def w(world):
     _add_learning_events(world)
     _add_impact_checks(world)
     _add_concerns(world)
+    if "paper" in request.node.name:
+        _add_papers(world, paper_renderings)
     return world
 
 
@@ -541,6 +611,74 @@ def _add_concerns(world):
     world.unknown_concern_move = (shared, "delete")
 
 
+def _add_papers(world, renderings):
+    """The board's papers, written by a member: a report to partners and an annual report left as drafts, and one
+    of each issued (its figures frozen, its PDF and DOCX kept, the report to partners recorded as the board's last
+    report), through papers.services with their files rendered once per module (``renderings``, see
+    paper_renderings). The kinds, the downloads and a paper that does not exist are tuples of URL arguments."""
+    today = rules.today()
+
+    def once(file_format, render):
+        def rendered(content, **options):
+            key = (file_format, content["kind"])
+            if key not in renderings:
+                renderings[key] = render(content, **options)
+            return renderings[key]
+
+        return rendered
+
+    def paper(kind, title, **period):
+        return paper_services.paper_create(
+            actor=world.member, kind=kind, title=title, meeting="LSCB Board", dated=today,
+            author="Business manager, LSCB", sponsor="The independent chair",
+            introduction="The board reports on the action plans of its serious case reviews.",
+            recommendations="That the partners note the progress made.", **period,
+        )
+
+    since = {"since": today - datetime.timedelta(days=90)}
+    year = {"year_start": paper_rules.default_year()}
+    world.draft_partners = paper(Paper.Kind.PARTNERS, "Report to partners (draft)", **since)
+    world.draft_annual = paper(Paper.Kind.ANNUAL, "Annual report (draft)", **year)
+    with (mock.patch.object(paper_render, "pdf", once("pdf", paper_render.pdf)),
+          mock.patch.object(paper_render, "docx", once("docx", paper_render.docx))):
+        world.issued_partners = paper_services.paper_issue(
+            paper=paper(Paper.Kind.PARTNERS, "Report to partners (issued)", **since), actor=world.member)
+        world.issued_annual = paper_services.paper_issue(
+            paper=paper(Paper.Kind.ANNUAL, "Annual report (issued)", **year), actor=world.member)
+    assert PaperFile.objects.count() == 4 and ReportIssue.objects.count() == 1
+    world.partners_kind = (Paper.Kind.PARTNERS,)
+    world.annual_kind = (Paper.Kind.ANNUAL,)
+    world.unknown_kind = ("minutes",)
+    world.missing_paper = (999999,)
+    for name in ("draft_partners", "draft_annual", "issued_partners", "issued_annual"):
+        for file_format in PaperFile.Format.values:
+            setattr(world, f"{name}_{file_format}", (getattr(world, name).pk, file_format))
+    world.missing_paper_pdf = (999999, PaperFile.Format.PDF)
+    world.unknown_format = (world.issued_partners.pk, "odt")
+
+
+def _paper_data(world, url_name, obj):
+    """A POST body the board papers' forms accept."""
+    if url_name == "papers:paper_create":
+        (kind,) = getattr(world, obj)
+        period = ({"since": (rules.today() - datetime.timedelta(days=60)).isoformat()} if kind == Paper.Kind.PARTNERS
+                  else {"year_start": paper_rules.default_year().isoformat()})
+        return {"title": "Report to the Children's Trust", "meeting": "Children's Trust Board",
+                "dated": rules.today().isoformat(), "author": "Business manager, LSCB", "sponsor": "",
+                "introduction": "Our own words.", "recommendations": "", "loaded_version": "", **period}
+    if url_name == "papers:paper_edit":
+        paper = Paper.objects.get(pk=getattr(world, obj).pk)
+        period = ({"since": paper.since.isoformat()} if paper.kind == Paper.Kind.PARTNERS
+                  else {"year_start": paper.year_start.isoformat()})
+        return {"title": f"{paper.title} (revised)", "meeting": paper.meeting, "dated": paper.dated.isoformat(),
+                "author": paper.author, "sponsor": paper.sponsor, "introduction": f"{paper.introduction} Revised.",
+                "recommendations": paper.recommendations, "loaded_version": factories.loaded_version(paper),
+                **period}
+    if url_name in ("papers:paper_issue", "papers:papers", "papers:paper", "papers:paper_view", "papers:download"):
+        return {}
+    raise AssertionError(f"no valid data for {url_name}")
+
+
 def _concern_data(world, url_name, obj):
     """A POST body the board concerns' forms accept."""
     if url_name in ("concerns:concerns", "concerns:concern", "concerns:indicator", "concerns:file"):
@@ -636,6 +774,8 @@ def _valid_data(world, url_name, obj):
         return _learning_data(world, url_name, obj)
     if url_name.startswith("concerns:"):
         return _concern_data(world, url_name, obj)
+    if url_name.startswith("papers:"):
+        return _paper_data(world, url_name, obj)
     if url_name == "accounts:logout":
         return {}
     if url_name == "accounts:password_change":
@@ -914,6 +1054,10 @@ WRITE_LINKS = [
     ("concerns:indicator", "police_indicator", [("concerns:indicator_edit", "police_indicator"),
                                                 ("concerns:point_add", "police_indicator"),
                                                 ("concerns:point_correct", "police_point")]),
+    ("papers:papers", None, [("papers:paper_create", "partners_kind"), ("papers:paper_create", "annual_kind")]),
+    ("papers:paper", "draft_partners", [("papers:paper_edit", "draft_partners"),
+                                        ("papers:paper_issue", "draft_partners")]),
+    ("papers:paper", "draft_annual", [("papers:paper_edit", "draft_annual"), ("papers:paper_issue", "draft_annual")]),
 ]
 
 
@@ -1089,3 +1233,89 @@ def test_an_agency_users_register_never_lists_a_concern_that_does_not_name_its_a
     listed = client.get(reverse("concerns:concerns")).context
     assert {c.pk for c in listed["page"].object_list} == {world.shared_concern.pk, world.closed_concern.pk}
     assert listed["summary"].by_status == {"open": 1, "monitoring": 0, "closed": 1}
+
+
+def _paper_state(paper):
+    """A paper's row, its kept files and the board's report records, to show what a POST changed."""
+    return {
+        "paper": Paper.objects.filter(pk=paper.pk).values().get(),
+        "files": list(PaperFile.objects.filter(paper_id=paper.pk).order_by("pk").values()),
+        "reports": list(ReportIssue.objects.order_by("pk").values()),
+    }
+
+
+@pytest.mark.parametrize("kind", ["partners", "annual"])
+@pytest.mark.parametrize("role", ["member", "admin", "chair", "consultant", "agency_user", "other"])
+def test_issuing_a_draft_paper_through_its_page_is_for_members_and_administrators_only(client, w, role, kind):
+    world = w
+    draft = getattr(world, f"draft_{kind}")
+    before = _paper_state(draft)
+    client.force_login(getattr(world, role))
+    response = client.post(reverse("papers:paper_issue", args=[draft.pk]))
+    paper = Paper.objects.get(pk=draft.pk)
+    if role not in ("member", "admin"):
+        assert response.status_code == 403
+        assert _paper_state(draft) == before
+        assert paper.status == Paper.Status.DRAFT and paper.content is None
+        return
+    assert (response.status_code, response.url) == (302, paper.get_absolute_url())
+    actor = getattr(world, role)
+    assert (paper.status, paper.issued_by) == (Paper.Status.ISSUED, actor)
+    assert paper.content["title"] == paper.title
+    assert paper.content["state"].startswith("Issued on ")
+    assert sorted(PaperFile.objects.filter(paper=paper).values_list("format", flat=True)) == ["docx", "pdf"]
+    reports = list(ReportIssue.objects.order_by("pk").values_list("issued_by", "since"))
+    if kind == "partners":  # the board's last report: the next report to partners starts from it
+        assert reports == [(world.member.pk, world.issued_partners.since), (actor.pk, paper.since)]
+    else:
+        assert reports == [(world.member.pk, world.issued_partners.since)]
+    told = [str(message) for message in client.get(response.url).context["messages"]]
+    assert told == [f"“{paper.title}” issued: its PDF and Word document are kept as issued, and will not change "
+                    "whatever happens to the data."]
+
+
+def test_a_paper_issued_twice_is_issued_once_the_second_time_is_refused_and_changes_nothing(client, w):
+    world = w
+    draft = world.draft_partners
+    client.force_login(world.member)
+    url = reverse("papers:paper_issue", args=[draft.pk])
+    assert client.post(url, follow=True).redirect_chain == [(draft.get_absolute_url(), 302)]
+    issued = _paper_state(draft)
+    assert issued["paper"]["status"] == Paper.Status.ISSUED and len(issued["files"]) == 2
+    client.force_login(world.admin)  # an administrator who had the draft's page open, or the member clicking twice
+    again = client.post(url, follow=True)
+    assert again.redirect_chain == [(draft.get_absolute_url(), 302)]
+    assert _paper_state(draft) == issued
+    told = [(message.level_tag, str(message)) for message in again.context["messages"]]
+    assert len(told) == 1 and told[0][0] == "error", told
+    assert f"was changed from draft to issued by {world.member} on " in told[0][1]
+    assert "nothing of yours was saved" in told[0][1]
+
+
+def test_an_issued_paper_is_never_changed_and_offers_no_edit_or_issue(client, w):
+    world = w
+    paper = world.issued_annual
+    before = _paper_state(paper)
+    client.force_login(world.member)
+    html = client.get(paper.get_absolute_url()).content.decode()
+    assert _link(world, "papers:paper_edit", "issued_annual") not in html
+    assert _link(world, "papers:paper_issue", "issued_annual") not in html
+    assert _link(world, "papers:download", "issued_annual_pdf") in html
+    response = client.post(reverse("papers:paper_edit", args=[paper.pk]),
+                           _paper_data(world, "papers:paper_edit", "issued_annual"))
+    assert response.status_code == 403
+    with pytest.raises(lifecycle.Refused, match="an issued paper is never changed"):
+        paper_services.paper_update(paper=paper, actor=world.member, introduction="Other words.")
+    assert _paper_state(paper) == before
+
+
+def test_no_agency_user_nor_the_consultant_is_offered_the_papers(client, w):
+    world = w
+    for role in ("consultant", "agency_user", "other"):
+        client.force_login(getattr(world, role))
+        html = client.get(reverse("home")).content.decode()
+        assert f'"{reverse("papers:papers")}"' not in html, role
+    for role in ("member", "chair", "admin"):
+        client.force_login(getattr(world, role))
+        html = client.get(reverse("home")).content.decode()
+        assert f'"{reverse("papers:papers")}"' in html, role

@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import PASSWORD
+
 SCREENS = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 768, "height": 1024}}
 
 #: Pages every signed-in role opens; the objects' pages are found by following links, as a person would.
@@ -136,6 +138,54 @@ def concern_pages(page):
     return found
 
 
+def paper_pages(page):
+    """The board papers' list, the drafts (the demo's report to partners and annual report) and an issued paper,
+    each its page and the paper itself (/view/, a document of its own), and the forms the role may open (a new paper
+    of each kind, a draft's edit): the board's members, its chair and administrators only."""
+    found = ["/papers/"]
+    page.goto("/papers/")
+    found += filter(None, [first_link(page, pattern) for pattern in (r"/papers/new/partners/", r"/papers/new/annual/")])
+
+    def listed(caption):
+        links = page.locator("main table").filter(has=page.locator("caption", has_text=caption)).locator("a[href]")
+        hrefs = links.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert hrefs, f"no paper in the table “{caption}” of /papers/"
+        return hrefs
+
+    papers = [*listed("Drafts"), listed("Issued papers")[0]]
+    for paper in papers:
+        page.goto(paper)
+        found += [paper, *filter(None, [first_link(page, pattern) for pattern in (
+            r"/papers/\d+/view/", r"/papers/\d+/edit/")])]
+    assert sum(bool(re.fullmatch(r"/papers/\d+/view/", path)) for path in found) == len(papers) >= 3, found
+    return found
+
+
+@pytest.fixture(scope="module")
+def issued_paper(browser, base_url):
+    """An annual report a member writes and issues, as a person would, for the papers' pages to show an issued one
+    (the demo's papers are drafts). An annual report: issuing a report to partners would record the board's last
+    report, which the home pages show."""
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("member")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    page.goto("/papers/new/annual/")
+    page.get_by_label("Title").fill("Annual report, as issued (small screens)")
+    page.get_by_label("Introduction").fill("The board's year, in its own words.\n\nA second paragraph.")
+    page.get_by_role("button", name="Save the draft").click()
+    page.wait_for_url(re.compile(r".*/papers/\d+/$"))
+    page.get_by_role("button", name=re.compile("^Issue ")).click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("Files kept as issued")).to_be_visible()
+    url = page.url
+    context.close()
+    return url
+
+
 @pytest.mark.parametrize("screen", SCREENS)
 def test_the_sign_in_page_fits_the_screen(browser, base_url, axe_check, screen):
     context = browser.new_context(base_url=base_url, viewport=SCREENS[screen])
@@ -149,14 +199,18 @@ def test_the_sign_in_page_fits_the_screen(browser, base_url, axe_check, screen):
 
 @pytest.mark.parametrize("screen", SCREENS)
 @pytest.mark.parametrize("role", ROLE_PAGES)
-def test_every_page_fits_the_screen_as_each_role(sign_in, axe_check, role, screen):
+def test_every_page_fits_the_screen_as_each_role(sign_in, axe_check, issued_paper, role, screen):
     page = sign_in(role, viewport=SCREENS[screen])
     paths = COMMON + ROLE_PAGES[role] + object_pages(page) + (concern_pages(page) if role != "consultant" else [])
+    paths += paper_pages(page) if role in ("member", "chair", "admin") else []
     if role in ("member", "police", "admin"):  # they record attendance: its form is among the pages
         assert any(re.fullmatch(r"/learning/events/\d+/attendance/\d+/", path) for path in paths), paths
     impact_forms = [path for path in paths if re.fullmatch(r"/learning/impact/\d+/(finding|edit)/", path)]
     # The demo's member sits on both sub-committees: they and the administrator record findings and reassign.
     assert len(impact_forms) == (2 if role in ("member", "admin") else 0), paths
+    paper_forms = [path for path in paths if re.fullmatch(r"/papers/(new/(partners|annual)|\d+/edit)/", path)]
+    assert len(paper_forms) >= (3 if role in ("member", "admin") else 0), paths  # new of each kind, drafts' edits
+    assert role in ("member", "admin") or not paper_forms, paths
     visited = []
     for path in dict.fromkeys(paths):  # each once, in order
         response = page.goto(path)
