@@ -4,7 +4,7 @@ issuing it, and downloading it as PDF or DOCX (an issued paper's kept files; a d
 import io
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -84,8 +84,17 @@ def paper_edit(request, pk):
         else:
             messages.success(request, f"Draft “{paper.title}” saved.")
             return redirect(paper)
+    status = refused_status(form) if form.errors else 200
+    if form.errors and (current := Paper.objects.select_related("issued_by").get(pk=paper.pk)).is_issued:
+        # Issued while the page was open: the form's "someone else saved this" would invite a second save that
+        # can never land. Say what happened instead; the person's text stays in the form to copy.
+        form.errors[NON_FIELD_ERRORS] = form.error_class([
+            f"“{current.title}” was issued {services.issued_words(current)} while you were editing it, so nothing of "
+            "yours was saved: an issued paper is never changed. Your text is still below, to copy into a new paper."
+        ])
+        status = 409
     context = {"form": form, "paper": paper, "heading": f"Edit “{paper.title}”", "kind": paper.kind}
-    return render(request, "papers/paper_form.html", context, status=refused_status(form) if form.errors else 200)
+    return render(request, "papers/paper_form.html", context, status=status)
 
 
 @transaction.non_atomic_requests

@@ -26,8 +26,10 @@ from django.urls import reverse
 from accounts.models import User
 from actionplans.models import Action, ActionPlan, ProgressUpdate, TargetDateChange
 from concerns.models import Concern, ConcernFile, DataPoint, DataPointCorrection, Entry, Indicator
+from dashboard.models import ReportIssue
 from evidence.models import Evidence, EvidenceDecision, EvidenceDownload
 from learning.models import Attendance, ImpactCheck, LearningEvent, LearningFile, SubCommittee
+from papers.models import Paper, PaperFile
 from reminders.models import ReminderPreference
 from reviews.models import Recommendation, Review, Theme
 from tests import factories
@@ -116,6 +118,9 @@ def db_state():
             DataPoint,
             DataPointCorrection,
             ConcernFile,
+            Paper,
+            PaperFile,
+            ReportIssue,
         )
     } | {"ChangeRecord": factories.change_records()}
 

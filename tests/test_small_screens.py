@@ -9,8 +9,10 @@ import pytest
 from django.conf import settings
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
-# E-mails are read in mail programs, not on these pages; the board report has its own wrapper (below).
-NOT_PAGES = re.compile(r"(^|/)email|_email\.|/email/|^dashboard/report\.html$|^dashboard/includes/report_")
+# E-mails are read in mail programs, not on these pages; the board report and the board papers (the paper itself, a
+# document of its own, and its tables) have their own wrapper (below).
+NOT_PAGES = re.compile(r"(^|/)email|_email\.|/email/|^dashboard/report\.html$|^dashboard/includes/report_"
+                       r"|^papers/paper\.html$|^papers/includes/table\.html$")
 
 
 def tables_outside(source, wrapper_class):
@@ -50,6 +52,17 @@ def test_the_board_reports_tables_scroll_on_a_phone_too():
     assert [source.splitlines()[n - 1].strip()[:20] for n in lines] == ['<table class="cover"']
     for include in (TEMPLATES / "dashboard" / "includes").glob("report_*.html"):
         assert tables_outside(include.read_text(encoding="utf-8"), "table-scroll") == [], include.name
+
+
+def test_the_board_papers_tables_scroll_on_a_phone_too():
+    source = (TEMPLATES / "papers" / "paper.html").read_text(encoding="utf-8")
+    outside = {n: source.splitlines()[n - 1].strip()[:35] for n in tables_outside(source, "table-scroll")}
+    # As in the board report, only the cover's two columns (a heading and its text) may stay as they are.
+    assert [line[:20] for line in outside.values()] == ['<table class="cover"'], (
+        f"papers/paper.html: wrap each table but the cover in <div class=\"table-scroll\"> (line: table): {outside}"
+    )
+    table = (TEMPLATES / "papers" / "includes" / "table.html").read_text(encoding="utf-8")
+    assert tables_outside(table, "table-scroll") == []
 
 
 def test_the_check_finds_a_table_without_its_region():
