@@ -133,8 +133,8 @@ def closed_in(start, end):
 
 
 def annual_figures(start, on=None):
-    """The AnnualFigures of the reporting year starting on ``start``, counted on day ``on`` (today). Eleven
-    queries, whatever the size of the data."""
+    """The AnnualFigures of the reporting year starting on ``start``, counted on day ``on`` (today). Thirteen
+    queries at most (dashboard.services.figures_on), whatever the size of the data."""
     on = on or today()
     first, last = year_bounds(start)
     end = min(last, on)
