@@ -145,3 +145,24 @@ class ReminderPreference(models.Model):
 
     def __str__(self):
         return f"Reminder preferences of {self.user}"
+
+
+class CalendarFeed(models.Model):
+    """A person's secret address of an iCalendar feed of their due dates (reminders.calendar): the address holds a
+    random token shown once; only its SHA-256 is kept. A new address stops the old one; a stopped one answers 404."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="calendar_feeds")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=models.Q(revoked_at__isnull=True),
+                                    name="one_live_calendar_feed_per_user"),
+        ]
+
+    def __str__(self):
+        return f"Calendar feed of {self.user} from {self.created_at:%Y-%m-%d}{' (stopped)' if self.revoked_at else ''}"

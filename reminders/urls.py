@@ -6,4 +6,5 @@ app_name = "reminders"
 
 urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
+    path("calendar/", views.calendar_address, name="calendar_address"),
 ]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from reminders import views as reminder_views
 from scrsystem import views
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("reminders/", include("reminders.urls")),
+    path("calendar/<str:token>.ics", reminder_views.calendar_feed, name="calendar_feed"),
     path("learning/", include("learning.urls")),
     path("concerns/", include("concerns.urls")),
     path("papers/", include("papers.urls")),

@@ -30,7 +30,7 @@ from dashboard.models import ReportIssue
 from evidence.models import Evidence, EvidenceDecision, EvidenceDownload
 from learning.models import Attendance, ImpactCheck, LearningEvent, LearningFile, SubCommittee
 from papers.models import Paper, PaperFile
-from reminders.models import ReminderPreference
+from reminders.models import CalendarFeed, ReminderPreference
 from reviews.models import Recommendation, Review, Theme
 from tests import factories
 
@@ -104,6 +104,7 @@ def db_state():
             EvidenceDecision,
             EvidenceDownload,
             ReminderPreference,
+            CalendarFeed,
             LearningEvent,
             LearningEvent.themes.through,
             Attendance,

@@ -30,6 +30,7 @@ from papers import render as paper_render
 from papers import rules as paper_rules
 from papers import services as paper_services
 from papers.models import Paper, PaperFile
+from reminders import calendar as reminders_calendar
 from reviews.models import Review
 from tests import evidence_samples as samples
 from tests import factories, matrix
@@ -72,6 +73,11 @@ GET_MATRIX = [
     # Without an authenticator there is no code to check: the page sends people to link one.
     ("accounts:two_factor_verify",      None,            (LOGIN,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
     ("reminders:preferences",           None,            ALL_200),
+    ("reminders:calendar_address",      None,            POST_ONLY),
+    # A calendar address answers whoever holds it, signed in or not (a calendar program has no session); another
+    # address is no calendar at all.
+    ("calendar_feed",                   "calendar_token", EVERYONE_200),
+    ("calendar_feed",                   "unknown_calendar_token", (404, 404, 404, 404,  404,   404,   404)),
     ("dashboard:index",                 None,            ALL_200),
     ("dashboard:review",                "review",        ALL_200),
     ("dashboard:agency",                "police",        ALL_200),
@@ -280,6 +286,9 @@ POST_MATRIX = [
     # The same answer whether or not the address is known, and for everyone.
     ("accounts:password_reset",         None,            (REDIR,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
     ("reminders:preferences",           None,            WRITE_SIGNED_IN),  # each person's own, nobody else's
+    # Stopping one's own calendar address: the member has one, the others none (nothing to stop); making one:
+    # tests/test_calendar_feed.py.
+    ("reminders:calendar_address",      None,            (LOGIN,    SAVED, REDIR, REDIR,   REDIR, REDIR, REDIR)),
     # The confirmation page of a bulk change (it changes nothing), then the change it confirms.
     ("actionplans:bulk_confirm",        None,            (LOGIN,    200,   403,   403,     200,   403,   403)),
     ("actionplans:bulk_apply",          None,            WRITE_EDITORS_ONLY),
@@ -467,6 +476,8 @@ def w(world, request, paper_renderings):
     _add_learning_events(world)
     _add_impact_checks(world)
     _add_concerns(world)
+    world.calendar_token = (reminders_calendar.feed_create(world.member),)
+    world.unknown_calendar_token = ("not-a-calendar-address",)
     if "paper" in request.node.name:
         _add_papers(world, paper_renderings)
     return world
@@ -788,6 +799,8 @@ def _valid_data(world, url_name, obj):
         return {"new_password1": new, "new_password2": new}
     if url_name == "reminders:preferences":
         return {"delivery": "separate", "due_soon": ""}
+    if url_name == "reminders:calendar_address":
+        return {"stop": "1"}
     if url_name == "reviews:create":
         return {
             "reference": "SCR-2026-99",
