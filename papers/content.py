@@ -18,6 +18,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import Truncator
 
 from actionplans import rules as action_rules
+from actionplans.templatetags.actions import percent as pct
 from concerns import rules as concern_rules
 from concerns import selectors as concern_selectors
 from concerns.models import Concern, Entry
@@ -35,10 +36,6 @@ def day(value):
 
 def short(value):
     return date_format(value, "j M Y") if value else "—"
-
-
-def pct(value):
-    return "—" if value is None else f"{value}%"
 
 
 def plural(count, one, many=None):

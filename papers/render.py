@@ -15,6 +15,8 @@ from dashboard.report import PDF_VARIANT
 #: The target line's colour, as the SVG charts draw it (dashboard.charts).
 TARGET_COLOUR = "#146c43"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+#: The media type of each format a paper is kept and downloaded in (papers.models.PaperFile.Format).
+CONTENT_TYPES = {"pdf": "application/pdf", "docx": DOCX_TYPE}
 
 
 def _stylesheets():

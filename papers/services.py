@@ -65,9 +65,10 @@ def file_name(paper, extension, *, draft=False):
     return f"{stem}{'-draft' if draft else ''}.{extension}"
 
 
-def _checked(data, name, extension, content_type, label):
-    return CheckedUpload(file=ContentFile(data), original_name=name, extension=extension, content_type=content_type,
-                         size=len(data), sha256=hashlib.sha256(data).hexdigest(), label=label)
+def _checked(data, name, extension, label):
+    return CheckedUpload(file=ContentFile(data), original_name=name, extension=extension,
+                         content_type=render.CONTENT_TYPES[extension], size=len(data),
+                         sha256=hashlib.sha256(data).hexdigest(), label=label)
 
 
 def paper_issue(*, paper, actor):
@@ -83,8 +84,8 @@ def paper_issue(*, paper, actor):
         frozen["state"] = issued_state(actor, timezone.now())
         pdf, docx = render.pdf(frozen), render.docx(frozen, author=str(actor))
         uploads = [
-            _checked(pdf, file_name(locked, "pdf"), "pdf", "application/pdf", "PDF"),
-            _checked(docx, file_name(locked, "docx"), "docx", render.DOCX_TYPE, "Word document"),
+            _checked(pdf, file_name(locked, "pdf"), "pdf", "PDF"),
+            _checked(docx, file_name(locked, "docx"), "docx", "Word document"),
         ]
 
         def keep(names):

@@ -122,9 +122,6 @@ def paper_view(request, pk):
     return HttpResponse(paper_render.html(built, tools=tools))
 
 
-CONTENT_TYPES = {PaperFile.Format.PDF: "application/pdf", PaperFile.Format.DOCX: paper_render.DOCX_TYPE}
-
-
 @require_GET
 def paper_download(request, pk, file_format):
     if file_format not in PaperFile.Format.values:
@@ -133,7 +130,7 @@ def paper_download(request, pk, file_format):
     if not paper.is_issued:
         data = services.preview(paper, request.user, file_format=file_format)
         name = services.file_name(paper, file_format, draft=True)
-        return attachment(io.BytesIO(data), name, CONTENT_TYPES[file_format])
+        return attachment(io.BytesIO(data), name, paper_render.CONTENT_TYPES[file_format])
     paper, kept = access.get_paper_file(request.user, pk, file_format)
     return verified_download(request, kept, what=f"the {kept.get_format_display()} of “{paper.title}”",
                              back=paper.get_absolute_url(), back_label="Back to the paper")

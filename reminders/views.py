@@ -12,6 +12,11 @@ from reminders.forms import ReminderPreferenceForm
 from reminders.models import CalendarFeed, ReminderPreference
 
 
+def _preference_of(user):
+    """The person's own reminder preferences: nobody else's can be reached here (a new one, unsaved, if none)."""
+    return ReminderPreference.objects.filter(user=user).first() or ReminderPreference(user=user)
+
+
 def _preferences_page(request, form, new_address=None, status=200):
     context = {
         "form": form,
@@ -29,8 +34,7 @@ def _preferences_page(request, form, new_address=None, status=200):
 @require_http_methods(["GET", "POST"])
 def preferences(request):
     """A person's own reminder preferences: nobody else's can be reached here."""
-    preference = ReminderPreference.objects.filter(user=request.user).first() or ReminderPreference(user=request.user)
-    form = ReminderPreferenceForm(request.POST or None, instance=preference)
+    form = ReminderPreferenceForm(request.POST or None, instance=_preference_of(request.user))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Your reminder preferences are saved. They apply from the next reminder run.")
@@ -42,9 +46,7 @@ def preferences(request):
 def calendar_address(request):
     """A new secret calendar address for the person (shown on this answer only, never again), or, with
     ``stop``, none: the old address stops answering either way."""
-    form = ReminderPreferenceForm(
-        instance=ReminderPreference.objects.filter(user=request.user).first() or ReminderPreference(user=request.user)
-    )
+    form = ReminderPreferenceForm(instance=_preference_of(request.user))
     if request.POST.get("stop"):
         stopped = calendar.feed_revoke(request.user)
         messages.success(request, "Your calendar address is stopped: calendars subscribed to it get nothing more."
