@@ -160,14 +160,26 @@ def cached(topics, key, compute):
     name = _entry(topics, key)
     if name is None:
         return compute()
-    value = cache.get(name)
+    value = _cache_get(name)
     if value is None:
         value = compute()
-        cache.set(name, value, settings.DASHBOARD_CACHE_SECONDS)
+        try:
+            cache.set(name, value, settings.DASHBOARD_CACHE_SECONDS)
+        except Exception:  # a shared cache (CACHE_URL) not answering: the page is computed, only slower
+            logger.warning("The cache did not keep %s", name, exc_info=True)
     return value
+
+
+def _cache_get(name):
+    """The cache's entry, or None when there is none or the shared cache (CACHE_URL) does not answer."""
+    try:
+        return cache.get(name)
+    except Exception:
+        logger.warning("The cache did not answer for %s; computing afresh", name, exc_info=True)
+        return None
 
 
 def peek(topics, key):
     """What ``cached`` keeps under ``key`` for the current version of ``topics``, or None: it never computes."""
     name = _entry(topics, key)
-    return None if name is None else cache.get(name)
+    return None if name is None else _cache_get(name)

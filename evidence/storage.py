@@ -1,17 +1,23 @@
 """Where evidence files live: the ``evidence`` storage of settings.STORAGES, through Django's storage API.
 
 By default that is a FileSystemStorage under the private MEDIA_ROOT (no URL serves it), files 0600 in
-directories 0700; an S3-compatible store can be configured instead (README, "Evidence and file safety").
-Names are generated here and never contain anything the uploader chose.
+directories 0700; with EVIDENCE_STORAGE=s3, an S3-compatible bucket (README, "Object storage"). Names are
+generated here and never contain anything the uploader chose.
+
+A store that does not answer (a bucket unreachable, credentials refused) raises StorageUnavailable, which the
+pages answer with 503 and "nothing was saved" (scrsystem.middleware.StorageUnavailableMiddleware); a file that is
+missing or differs raises FileChanged (409).
 """
 
 import hashlib
 import logging
+import os
 import tempfile
 import uuid
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -23,8 +29,35 @@ class FileChanged(Exception):
     """The stored file is missing or no longer matches the SHA-256 recorded at upload."""
 
 
+class StorageUnavailable(Exception):
+    """The evidence storage did not answer: nothing was read from it or written to it."""
+
+
 def evidence_storage():
     return storages["evidence"]
+
+
+def _missing(error):
+    """Is this error of the store's the answer "no such file" (rather than "cannot answer")?"""
+    if isinstance(error, FileNotFoundError):
+        return True
+    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey"}
+
+
+def check(store=None):
+    """Raise StorageUnavailable unless the store answers (for /healthz/?full=1): on the filesystem, its directory
+    exists (made, owner-only, before the first upload) and can be written; in a bucket, asking for an object gets an
+    answer (a HEAD request, writing nothing)."""
+    store = store or evidence_storage()
+    try:
+        if isinstance(store, FileSystemStorage):
+            os.makedirs(store.location, mode=0o700, exist_ok=True)
+            if not os.access(store.location, os.W_OK | os.X_OK):
+                raise StorageUnavailable(f"{store.location} is not a directory this process can write to")
+        else:
+            store.exists("healthz/probe")
+    except (OSError, BotoCoreError, ClientError) as exc:
+        raise StorageUnavailable(str(exc)) from exc
 
 
 def generated_name(extension, folder="evidence"):
@@ -35,7 +68,10 @@ def save(checked, folder="evidence"):
     """Store a CheckedUpload under a generated name in ``folder`` (evidence items in "evidence", learning events'
     registers and materials in "learning"); return that name."""
     checked.file.seek(0)
-    return evidence_storage().save(generated_name(checked.extension, folder), checked.file)
+    try:
+        return evidence_storage().save(generated_name(checked.extension, folder), checked.file)
+    except (OSError, BotoCoreError, ClientError) as exc:
+        raise StorageUnavailable(f"the evidence storage did not keep the file: {exc}") from exc
 
 
 def delete_quietly(name):
@@ -59,9 +95,11 @@ def open_verified(name, sha256):
             for chunk in iter(lambda: stored.read(CHUNK), b""):
                 digest.update(chunk)
                 copy.write(chunk)
-    except (FileNotFoundError, OSError) as exc:
+    except (OSError, BotoCoreError, ClientError) as exc:
         copy.close()
-        raise FileChanged(f"the stored file {name} cannot be read: {exc}") from exc
+        if _missing(exc) or isinstance(exc, OSError):
+            raise FileChanged(f"the stored file {name} cannot be read: {exc}") from exc
+        raise StorageUnavailable(f"the evidence storage did not answer for {name}: {exc}") from exc
     if digest.hexdigest() != sha256:
         copy.close()
         raise FileChanged(f"the stored file {name} has SHA-256 {digest.hexdigest()}, not {sha256} as at upload")

@@ -1,11 +1,15 @@
 """Middleware of the project as a whole (the apps keep their own in their middleware.py)."""
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import Http404
+from django.shortcuts import render
 from django.urls import get_resolver
+
+logger = logging.getLogger(__name__)
 
 
 class ServerTimingMiddleware:
@@ -62,3 +66,26 @@ class FriendlyNotFoundMiddleware:
     @staticmethod
     def _not_found(request, exception):
         return get_resolver().resolve_error_handler(404)(request, exception)
+
+
+class StorageUnavailableMiddleware:
+    """The evidence storage not answering (evidence.storage.StorageUnavailable: a bucket unreachable, a disk gone)
+    is a 503 page saying nothing was saved, not a server error. The request's transaction was rolled back before
+    this runs (ATOMIC_REQUESTS), and a file stored before the failure was removed (evidence.services.store_then),
+    so the page is true. Logged with the cause for the administrator."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from evidence.storage import StorageUnavailable
+
+        if not isinstance(exception, StorageUnavailable):
+            return None
+        logger.error("%s %s: the evidence storage is unavailable: %s", request.method, request.path, exception)
+        response = render(request, "storage_unavailable.html", {"back": request.path}, status=503)
+        response["Retry-After"] = "60"
+        return response

@@ -122,6 +122,7 @@ MIDDLEWARE = [
     # The project's 404 page with DEBUG on too (TECHNICAL_404 brings Django's back); before AccessRefusalLog, whose
     # process_exception logs the 404 first.
     "scrsystem.middleware.FriendlyNotFoundMiddleware",
+    "scrsystem.middleware.StorageUnavailableMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.AccessRefusalLogMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
@@ -212,9 +213,50 @@ STORAGES = {
 MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT", str(VAR_DIR / "private")))
 MEDIA_URL = None
 
-# Evidence files (evidence/; README "Evidence and file safety"). They are kept in the "evidence" storage:
-# by default under MEDIA_ROOT, owner-only; any Django storage backend (e.g. django-storages' S3) can replace it.
-STORAGES["evidence"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Evidence files (evidence/; README "Evidence and file safety" and "Object storage"). They are kept in the
+# "evidence" storage: by default under MEDIA_ROOT, owner-only; with EVIDENCE_STORAGE=s3, in an S3-compatible
+# bucket (django-storages): server-side encrypted, private, never given out by URL (downloads go through the
+# application's access check and SHA-256 re-check). EVIDENCE_STORAGES names both, for `manage.py move_evidence`.
+EVIDENCE_STORAGE = env.get_str("EVIDENCE_STORAGE", "filesystem").lower()
+S3_BUCKET = env.get_str("S3_BUCKET", "")
+EVIDENCE_STORAGES = {"filesystem": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+if S3_BUCKET:
+    import botocore.config
+
+    _s3_endpoint = env.get_str("S3_ENDPOINT_URL", "") or None
+    _s3_sse = env.get_str("S3_SSE", "AES256")
+    if _s3_sse not in {"AES256", "aws:kms"}:
+        raise ImproperlyConfigured(f"S3_SSE={_s3_sse!r} must be AES256 or aws:kms: evidence is always encrypted at rest.")
+    _s3_object_parameters = {"ServerSideEncryption": _s3_sse}
+    if _s3_sse == "aws:kms" and env.get_str("S3_SSE_KMS_KEY_ID", ""):
+        _s3_object_parameters["SSEKMSKeyId"] = env.get_str("S3_SSE_KMS_KEY_ID")
+    EVIDENCE_STORAGES["s3"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "location": env.get_str("S3_PREFIX", "").strip("/"),
+            "endpoint_url": _s3_endpoint,
+            "region_name": env.get_str("S3_REGION", "") or None,
+            # Without keys, boto3 looks for credentials itself (an instance or task role, AWS_* variables).
+            "access_key": env.get_str("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env.get_str("S3_SECRET_ACCESS_KEY", "") or None,
+            "object_parameters": _s3_object_parameters,
+            "default_acl": None,  # the bucket's own: private. Never public-read.
+            "querystring_auth": True,  # no URL is ever made, but if one were, it would be signed
+            "file_overwrite": False,  # a name already taken gets a new one: nothing is silently overwritten
+            # MinIO and most S3-compatible stores want path-style addresses; AWS answers both.
+            "addressing_style": "path" if _s3_endpoint else None,
+            # Fail in seconds, not minutes, when the bucket cannot be reached: the person is told, nothing is kept.
+            "client_config": botocore.config.Config(
+                connect_timeout=3, read_timeout=60, retries={"max_attempts": 2, "mode": "standard"}
+            ),
+        },
+    }
+if EVIDENCE_STORAGE not in {"filesystem", "s3"}:
+    raise ImproperlyConfigured(f"EVIDENCE_STORAGE={EVIDENCE_STORAGE!r} must be filesystem or s3.")
+if EVIDENCE_STORAGE == "s3" and not S3_BUCKET:
+    raise ImproperlyConfigured("EVIDENCE_STORAGE=s3 needs S3_BUCKET: the name of the bucket that keeps the evidence.")
+STORAGES["evidence"] = EVIDENCE_STORAGES[EVIDENCE_STORAGE]
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 EVIDENCE_MAX_UPLOAD_MB = env.get_int("EVIDENCE_MAX_UPLOAD_MB", 25, minimum=1, maximum=1024)
@@ -250,6 +292,22 @@ if EVIDENCE_SCANNING not in {"auto", "clamav", "off"}:
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# The cache (dashboard summaries and the action list's names, dashboard.versions): local memory in each process by
+# default; CACHE_URL (redis://) shares one between every web server and worker. Either way an entry is keyed by the
+# data's version, so it is never a figure a fresh computation would not give.
+CACHE_URL = env.get_str("CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured("CACHE_URL must be a redis:// or rediss:// URL (or empty for local memory).")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "scrsystem",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 
 # Production hardening (DEBUG off): HTTPS only, HSTS, secure cookies. `manage.py check --deploy` passes.
 SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -342,8 +400,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
-# Beat keeps its schedule state under var/, beside the embedded broker's queue.
+# Beat keeps its schedule state under var/, beside the embedded broker's queue; with a Redis broker, in Redis
+# (celery-redbeat), so that beat can move to another machine without losing when each job last ran, and a second
+# beat started by mistake waits for the first one's lock instead of starting every job twice.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+if CELERY_BROKER_URL != "filesystem://":
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
+    CELERY_REDBEAT_KEY_PREFIX = "scrsystem:redbeat:"
 (VAR_DIR / "celery").mkdir(exist_ok=True)  # beat cannot start without it, whatever the broker
 
 # Reminders (reminders/): who is written to, on which days and when; README "Reminders".

@@ -1,5 +1,12 @@
+import logging
+import os
+import secrets
+
+import redis
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db import DatabaseError, connection, transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -7,6 +14,12 @@ from django.views.decorators.cache import never_cache
 
 from actionplans import rules
 from dashboard import home as dashboard_home
+from evidence import storage
+
+logger = logging.getLogger(__name__)
+
+#: Seconds each service of /healthz/?full=1 has to answer: a load balancer's probe must not hang.
+HEALTH_TIMEOUT = 2
 
 
 def home(request):
@@ -19,14 +32,54 @@ def home(request):
 @login_not_required
 @transaction.non_atomic_requests
 def healthz(request):
-    """200 when the database answers a query, 503 when it does not. Reveals nothing else."""
+    """200 when the database answers a query, 503 when it does not. With ``?full=1`` (for a load balancer or a
+    monitor) also the Celery broker, the evidence storage and, when CACHE_URL shares one, the cache: each has its
+    own status, and one down makes the answer 503. Reveals nothing but "ok" or "unavailable"."""
+    checks = {"database": _database_answers}
+    if request.GET.get("full") == "1":
+        checks.update(broker=_broker_answers, storage=storage.check)
+        if settings.CACHE_URL:
+            checks["cache"] = _cache_answers
+    result = {}
+    for name, check in checks.items():
+        try:
+            check()
+        except Exception:
+            logger.warning("Health check: the %s is unavailable", name, exc_info=True)
+            result[name] = "unavailable"
+        else:
+            result[name] = "ok"
+    healthy = all(status == "ok" for status in result.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **result}, status=200 if healthy else 503)
+
+
+def _database_answers():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _broker_answers():
+    """The Celery broker: Redis answers PING within the timeout; the embedded one's queue folder can be written."""
+    url = settings.CELERY_BROKER_URL
+    if url == "filesystem://":
+        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise OSError(f"{folder} cannot be written")
+        return
+    client = redis.Redis.from_url(url, socket_connect_timeout=HEALTH_TIMEOUT, socket_timeout=HEALTH_TIMEOUT)
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        client.ping()
+    finally:
+        client.close()
+
+
+def _cache_answers():
+    """The shared cache (CACHE_URL): a value written can be read back."""
+    probe = secrets.token_hex(8)
+    cache.set("healthz", probe, 30)
+    if cache.get("healthz") != probe:
+        raise RuntimeError("the cache did not give back what was written")
 
 
 @login_not_required

@@ -2,6 +2,7 @@ import pytest
 
 from accounts.models import Agency, Role
 from tests import factories
+from tests.s3 import s3_bucket, s3_endpoint, s3_evidence  # noqa: F401 - fixtures of the object storage tests
 
 
 @pytest.fixture(autouse=True)
