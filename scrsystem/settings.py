@@ -408,6 +408,9 @@ if CELERY_BROKER_URL != "filesystem://":
     CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
     CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
     CELERY_REDBEAT_KEY_PREFIX = "scrsystem:redbeat:"
+    # Beat renews its lock at least every minute; a beat that died without releasing it is replaced within 5.
+    CELERY_BEAT_MAX_LOOP_INTERVAL = 60
+    CELERY_REDBEAT_LOCK_TIMEOUT = 300
 (VAR_DIR / "celery").mkdir(exist_ok=True)  # beat cannot start without it, whatever the broker
 
 # Reminders (reminders/): who is written to, on which days and when; README "Reminders".
