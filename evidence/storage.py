@@ -15,6 +15,9 @@ import os
 import tempfile
 import uuid
 
+import botocore.config
+import s3transfer.exceptions
+from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
@@ -33,6 +36,17 @@ class StorageUnavailable(Exception):
     """The evidence storage did not answer: nothing was read from it or written to it."""
 
 
+#: What a store raises when it cannot do what it was asked: the disk's errors, botocore's (no connection, a refusal),
+#: boto3's and s3transfer's (a transfer given up after its retries, a body cut short).
+STORE_ERRORS = (
+    OSError, BotoCoreError, ClientError, Boto3Error, s3transfer.exceptions.RetriesExceededError,
+    s3transfer.exceptions.S3UploadFailedError, s3transfer.exceptions.S3DownloadFailedError,
+)
+
+#: How long /healthz/?full=1 waits for a bucket: one attempt, this many seconds to connect and to answer.
+CHECK_TIMEOUT = 2
+
+
 def evidence_storage():
     return storages["evidence"]
 
@@ -45,18 +59,25 @@ def _missing(error):
 
 
 def check(store=None):
-    """Raise StorageUnavailable unless the store answers (for /healthz/?full=1): on the filesystem, its directory
-    exists (made, owner-only, before the first upload) and can be written; in a bucket, asking for an object gets an
-    answer (a HEAD request, writing nothing)."""
+    """Raise StorageUnavailable unless the store answers (for /healthz/?full=1 and move_evidence): on the filesystem,
+    its directory exists (made, owner-only, before the first upload) and can be written; a bucket exists and these
+    credentials may use it (a HEAD request on the bucket, writing nothing), asked once with CHECK_TIMEOUT."""
     store = store or evidence_storage()
     try:
         if isinstance(store, FileSystemStorage):
             os.makedirs(store.location, mode=0o700, exist_ok=True)
             if not os.access(store.location, os.W_OK | os.X_OK):
                 raise StorageUnavailable(f"{store.location} is not a directory this process can write to")
+        elif hasattr(store, "bucket_name"):  # django-storages' S3: the same store, asked quickly and once
+            _path, args, kwargs = store.deconstruct()
+            quick = botocore.config.Config(
+                connect_timeout=CHECK_TIMEOUT, read_timeout=CHECK_TIMEOUT, retries={"max_attempts": 1}
+            )
+            probe = type(store)(*args, **{**kwargs, "client_config": quick})
+            probe.connection.meta.client.head_bucket(Bucket=probe.bucket_name)
         else:
             store.exists("healthz/probe")
-    except (OSError, BotoCoreError, ClientError) as exc:
+    except STORE_ERRORS as exc:
         raise StorageUnavailable(str(exc)) from exc
 
 
@@ -70,7 +91,7 @@ def save(checked, folder="evidence"):
     checked.file.seek(0)
     try:
         return evidence_storage().save(generated_name(checked.extension, folder), checked.file)
-    except (OSError, BotoCoreError, ClientError) as exc:
+    except STORE_ERRORS as exc:
         raise StorageUnavailable(f"the evidence storage did not keep the file: {exc}") from exc
 
 
@@ -95,10 +116,10 @@ def open_verified(name, sha256):
             for chunk in iter(lambda: stored.read(CHUNK), b""):
                 digest.update(chunk)
                 copy.write(chunk)
-    except (OSError, BotoCoreError, ClientError) as exc:
+    except STORE_ERRORS as exc:
         copy.close()
-        if _missing(exc) or isinstance(exc, OSError):
-            raise FileChanged(f"the stored file {name} cannot be read: {exc}") from exc
+        if _missing(exc):
+            raise FileChanged(f"the stored file {name} is missing: {exc}") from exc
         raise StorageUnavailable(f"the evidence storage did not answer for {name}: {exc}") from exc
     if digest.hexdigest() != sha256:
         copy.close()
