@@ -18,6 +18,9 @@ def _beat_schedule(sender, **kwargs):
     """
     from django.conf import settings
 
+    if hasattr(settings, "CELERY_REDBEAT_REDIS_URL"):
+        # Under its own name too: redbeat looks for this key without the CELERY_ namespace.
+        sender.conf.redbeat_redis_url = settings.CELERY_REDBEAT_REDIS_URL
     sender.conf.beat_schedule = {
         "send-reminders": {
             "task": "reminders.tasks.send_reminders",

@@ -400,6 +400,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = None  # no results are kept, so beat has none to clean up (no celery.backend_cleanup job)
 # Beat keeps its schedule state under var/, beside the embedded broker's queue; with a Redis broker, in Redis
 # (celery-redbeat), so that beat can move to another machine without losing when each job last ran, and a second
 # beat started by mistake waits for the first one's lock instead of starting every job twice.

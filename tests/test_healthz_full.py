@@ -1,10 +1,18 @@
 """/healthz/?full=1: the database, the Celery broker, the evidence storage and (with CACHE_URL) the shared cache, each
-reported on its own, against real services started and stopped here: a moto S3 server, a redis-server process."""
+reported on its own, against real services started and stopped here: a moto S3 server, a redis-server process, and
+(on PostgreSQL) the database behind a TCP proxy that a gunicorn server reaches it through."""
 
+import json
+import os
 import shutil
 import socket
 import subprocess
+import sys
+import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from unittest import mock
 
@@ -13,17 +21,12 @@ import redis
 from django.db import OperationalError
 from moto.server import ThreadedMotoServer
 
+from reminders.smtp_sink import free_port
 from tests.s3 import REGION, storage_settings
 from tests.s3 import client as s3_client
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 FILESYSTEM = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def full(client):
@@ -217,3 +220,116 @@ def test_the_database_down_is_reported_beside_the_others(client, db):
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "unavailable", "broker": "ok", "storage": "ok"}
     assert "connection refused" not in response.content.decode()
+
+
+class Proxy:
+    """A TCP proxy on loopback to ``upstream`` (host, port): ``stop()`` closes it and every connection through it, as
+    a database server that went away; ``start()`` opens it again on the same port."""
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.port = free_port()
+        self.sockets = []
+        self.listener = None
+
+    def start(self):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(20)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                near, _ = listener.accept()
+            except OSError:
+                return
+            far = socket.create_connection(self.upstream)
+            self.sockets += [near, far]
+            for source, target in ((near, far), (far, near)):
+                threading.Thread(target=self._pipe, args=(source, target), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, target):
+        try:
+            while chunk := source.recv(65536):
+                target.sendall(chunk)
+        except OSError:
+            pass
+        for end in (source, target):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def stop(self):
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() waiting in its thread (close alone does not)
+        except OSError:
+            pass
+        self.listener.close()
+        for end in self.sockets:
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            end.close()
+        self.sockets = []
+
+
+def test_a_stopped_database_is_database_unavailable_through_a_real_server(tmp_path):
+    """gunicorn reaches PostgreSQL through the proxy: up, 200; proxy stopped, 503 with only the database unavailable;
+    started again, 200 (a kept connection that broke is replaced, CONN_HEALTH_CHECKS)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        if os.environ.get("CI"):
+            pytest.fail("CI must stop the database under a real server, but DATABASE_URL is not PostgreSQL.")
+        pytest.skip("Stopping the database needs PostgreSQL (DATABASE_URL=postgres://…, as .ci/run sets).")
+    parts = urllib.parse.urlsplit(url)
+    proxy = Proxy((parts.hostname, parts.port or 5432))
+    proxy.start()
+    through = parts._replace(netloc=f"{parts.username or 'postgres'}@127.0.0.1:{proxy.port}", path="/postgres")
+    port = free_port()
+    env = {
+        "PATH": os.environ["PATH"], "HOME": str(tmp_path), "VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": urllib.parse.urlunsplit(through), "CONN_MAX_AGE": "60", "DJANGO_SETTINGS_MODULE":
+        "scrsystem.settings",
+    }
+    if parts.password:
+        env["PGPASSWORD"] = parts.password
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "scrsystem.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=settings_module_root(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+    def health():
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz/?full=1")
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    return answer.status, json.load(answer)
+            except urllib.error.HTTPError as refused:
+                return refused.code, json.load(refused)
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    try:
+        assert health() == (200, {"status": "ok", "database": "ok", "broker": "ok", "storage": "ok"})
+        proxy.stop()
+        assert health() == (503, {"status": "error", "database": "unavailable", "broker": "ok", "storage": "ok"})
+        proxy.start()
+        assert health() == (200, {"status": "ok", "database": "ok", "broker": "ok", "storage": "ok"})
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        proxy.stop()
+
+
+def settings_module_root():
+    from django.conf import settings
+
+    return settings.BASE_DIR
