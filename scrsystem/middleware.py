@@ -7,7 +7,8 @@ from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import get_resolver
+from django.urls import get_resolver, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,9 @@ class StorageUnavailableMiddleware:
         if not isinstance(exception, StorageUnavailable):
             return None
         logger.error("%s %s: the evidence storage is unavailable: %s", request.method, request.path, exception)
-        response = render(request, "storage_unavailable.html", {"back": request.path}, status=503)
+        back = request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+            back = reverse("home")
+        response = render(request, "storage_unavailable.html", {"back": back}, status=503)
         response["Retry-After"] = "60"
         return response
