@@ -3,6 +3,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
+from accounts import two_factor
+
 
 def _helper(label):
     helper = FormHelper()
@@ -71,3 +73,44 @@ class TokenForm(forms.Form):
                 "That code is not right, or has expired. Check the time on your phone and try the newest code."
             )
         return token
+
+
+class RecoveryCodeForm(forms.Form):
+    """Sign in with one of the recovery codes made when the authenticator app was linked."""
+
+    code = forms.CharField(
+        label="One of your recovery codes",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false",
+                                      "autofocus": True}),
+        error_messages={"required": "Enter one of the recovery codes you kept when you linked your app."},
+    )
+
+    def __init__(self, *args, device, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.device = device
+        self.helper = _helper("Sign in with this code")
+
+    def clean_code(self):
+        if self.device is None or not two_factor.use_recovery_code(self.device, self.cleaned_data["code"]):
+            raise forms.ValidationError(
+                "That is not one of your recovery codes, or it has been used already. Each code works once."
+            )
+        return self.cleaned_data["code"]
+
+
+class FreshPasswordForm(forms.Form):
+    """Your password again, before something only you should do (new recovery codes)."""
+
+    password = forms.CharField(label="Your password", strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.helper = _helper("Make new recovery codes")
+
+    def clean_password(self):
+        if not self.user.check_password(self.cleaned_data["password"]):
+            raise forms.ValidationError("That is not your password. Nothing was changed.")
+        return self.cleaned_data["password"]

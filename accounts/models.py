@@ -162,6 +162,8 @@ class SecurityEvent(models.Model):
         INVITATION_SENT = "invitation_sent", "Invitation sent"
         SECOND_FACTOR_ADDED = "second_factor_added", "Authenticator app linked"
         SECOND_FACTOR_FAILED = "second_factor_failed", "Wrong authenticator code"
+        RECOVERY_CODES_MADE = "recovery_codes_made", "Recovery codes made"
+        RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used to sign in"
 
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
     user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -16,6 +16,8 @@ urlpatterns = [
     ),
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/recovery/", views.two_factor_recovery, name="two_factor_recovery"),
+    path("two-factor/recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",

@@ -3,8 +3,9 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -14,7 +15,9 @@ from accounts import invitations, security, tasks, throttle, two_factor
 from accounts.forms import (
     ChooseOwnPasswordForm,
     CrispyPasswordChangeForm,
+    FreshPasswordForm,
     LoginForm,
+    RecoveryCodeForm,
     ResetRequestForm,
     SetNewPasswordForm,
     TokenForm,
@@ -49,6 +52,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     form_class = CrispyPasswordChangeForm
     success_url = reverse_lazy("accounts:password_changed")
+
+    def get_context_data(self, **kwargs):
+        # The page of one's own sign-in: the password, and below it two-factor sign-in and its recovery codes.
+        user = self.request.user
+        has_app = two_factor.has_device(user)
+        return super().get_context_data(
+            **kwargs, has_app=has_app, codes_left=two_factor.codes_left(user) if has_app else None
+        )
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -152,7 +163,7 @@ def two_factor_setup(request):
         otp_login(request, device)
         security.record(SecurityEvent.Kind.SECOND_FACTOR_ADDED, request)
         messages.success(request, "Your authenticator app is linked. You will be asked for a code each time you sign in.")
-        return redirect(_next_url(request))
+        return _show_recovery_codes(request, made_with_the_app=True)
     context = {
         "form": form,
         "qr_code": two_factor.qr_code_data_uri(device),
@@ -178,3 +189,55 @@ def two_factor_verify(request):
             return redirect(_next_url(request))
         security.record(SecurityEvent.Kind.SECOND_FACTOR_FAILED, request)
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@require_http_methods(["GET", "POST"])
+def two_factor_recovery(request):
+    """The second step of signing in with a recovery code instead of the app (a lost or broken phone)."""
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    if not two_factor.has_device(request.user):
+        return redirect("accounts:two_factor_setup")
+    device = two_factor.recovery_device(request.user)
+    form = RecoveryCodeForm(request.POST if request.method == "POST" else None, device=device)
+    if request.method == "POST":
+        if form.is_valid():
+            otp_login(request, device)
+            left = two_factor.codes_left(request.user)
+            security.record(SecurityEvent.Kind.RECOVERY_CODE_USED, request, detail=f"{left} codes left")
+            messages.warning(
+                request,
+                f"You signed in with a recovery code, which cannot be used again; {left} are left. If your phone is "
+                "lost, ask an administrator to remove the app from your account, then link a new one; or make new "
+                "codes from your Password page.",
+            )
+            return redirect(_next_url(request))
+        security.record(SecurityEvent.Kind.SECOND_FACTOR_FAILED, request, detail="recovery code")
+    context = {"form": form, "next": _next_url(request), "has_codes": device is not None}
+    return render(request, "accounts/two_factor_recovery.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def recovery_codes(request):
+    """New recovery codes, replacing the old ones: for someone signed in with their second factor, who gives their
+    password again here (a fresh sign-in) so that a session left open cannot take the codes away."""
+    if not two_factor.has_device(request.user):
+        return redirect("accounts:two_factor_setup")
+    if not request.user.is_verified():
+        return redirect_to_login(request.get_full_path(), login_url=reverse("accounts:two_factor_verify"))
+    form = FreshPasswordForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            return _show_recovery_codes(request, made_with_the_app=False)
+        security.record(SecurityEvent.Kind.SIGN_IN_FAILED, request, detail="wrong password for new recovery codes")
+    context = {"form": form, "left": two_factor.codes_left(request.user)}
+    return render(request, "accounts/recovery_codes.html", context)
+
+
+def _show_recovery_codes(request, *, made_with_the_app):
+    """Make new recovery codes and show them, this once: the page is not kept by the browser (no-store) and the
+    codes are not in any later page."""
+    codes = two_factor.new_recovery_codes(request.user)
+    security.record(SecurityEvent.Kind.RECOVERY_CODES_MADE, request, detail=f"{len(codes)} codes")
+    context = {"codes": codes, "next": _next_url(request), "made_with_the_app": made_with_the_app}
+    return render(request, "accounts/recovery_codes_made.html", context)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes (accounts.two_factor)
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",

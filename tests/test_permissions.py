@@ -72,6 +72,9 @@ GET_MATRIX = [
     ("accounts:two_factor_setup",       None,            ALL_200),
     # Without an authenticator there is no code to check: the page sends people to link one.
     ("accounts:two_factor_verify",      None,            (LOGIN,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
+    # Recovery codes stand in for an app, and are made anew beside one: without an app, people are sent to link one.
+    ("accounts:two_factor_recovery",    None,            (LOGIN,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
+    ("accounts:recovery_codes",         None,            (LOGIN,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
     ("reminders:preferences",           None,            ALL_200),
     ("reminders:calendar_address",      None,            POST_ONLY),
     # A calendar address answers whoever holds it, signed in or not (a calendar program has no session); another
