@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 
 from accounts import invitations, security
-from accounts.models import Agency, SecondFactorRule, SecurityEvent, User
+from accounts.models import Agency, IdentityProvider, SecondFactorRule, SecurityEvent, User
 from audit.admin import AuditedAdmin, ReadOnlyAdmin
 
 
@@ -14,8 +14,8 @@ from audit.admin import AuditedAdmin, ReadOnlyAdmin
 class AgencyAdmin(AuditedAdmin):
     """An agency that leaves the board is made inactive, never deleted: its actions and evidence stay."""
 
-    list_display = ["name", "short_name", "kind", "is_active"]
-    list_filter = ["kind", "is_active"]
+    list_display = ["name", "short_name", "kind", "is_active", "single_sign_on_required"]
+    list_filter = ["kind", "is_active", "single_sign_on_required"]
     search_fields = ["name", "short_name"]
 
 
@@ -132,3 +132,35 @@ class SecurityEventAdmin(ReadOnlyAdmin):
 @admin.register(SecondFactorRule)
 class SecondFactorRuleAdmin(AuditedAdmin):
     list_display = ["role", "required"]
+
+
+class IdentityProviderForm(forms.ModelForm):
+    """The client secret is never shown again once saved; leaving the box empty keeps it."""
+
+    issuer = forms.URLField(  # typed without a scheme, an issuer is an https:// one
+        assume_scheme="https", max_length=200, help_text=IdentityProvider._meta.get_field("issuer").help_text
+    )
+
+    client_secret = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="The secret the provider gave this application. Leave empty to keep the one saved.",
+    )
+
+    class Meta:
+        model = IdentityProvider
+        fields = ["name", "issuer", "client_id", "client_secret", "email_domains", "is_active"]
+
+    def clean_client_secret(self):
+        secret = self.cleaned_data["client_secret"]
+        if not secret and not (self.instance.pk and self.instance.client_secret):
+            raise forms.ValidationError("Give the client secret the provider gave this application.")
+        return secret or self.instance.client_secret
+
+
+@admin.register(IdentityProvider)
+class IdentityProviderAdmin(AuditedAdmin):
+    """Single sign-on (accounts.sso): who signs in where. A provider no longer used is made inactive."""
+
+    form = IdentityProviderForm
+    list_display = ["name", "issuer", "email_domains", "is_active"]
+    list_filter = ["is_active"]

@@ -17,6 +17,21 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.helper = _helper("Sign in")
 
+    def confirm_login_allowed(self, user):
+        """An agency that requires single sign-on: its people sign in with their organisation's account only."""
+        super().confirm_login_allowed(user)
+        if user.agency_id and user.agency.single_sign_on_required:
+            from accounts import security
+            from accounts.models import SecurityEvent
+
+            security.record(SecurityEvent.Kind.SIGN_IN_FAILED, self.request, user=user,
+                            detail="password refused: the agency requires single sign-on")
+            raise forms.ValidationError(
+                f"{user.agency} signs in with its own accounts: use “Sign in with your organisation's account” "
+                "below, with your work e-mail address.",
+                code="single_sign_on_required",
+            )
+
 
 class ChoosesOwnPasswordMixin:
     """A password the person chooses themselves: whatever an administrator set before no longer has to be

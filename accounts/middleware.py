@@ -97,7 +97,7 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and not user.is_verified() and not request.path.startswith(self.ALLOWED_PREFIXES):
+        if user.is_authenticated and not two_factor.verified(request) and not request.path.startswith(self.ALLOWED_PREFIXES):
             if two_factor.has_device(user):
                 return redirect_to_login(request.get_full_path(), login_url=reverse("accounts:two_factor_verify"))
             if two_factor.is_required(user):

@@ -29,8 +29,14 @@ class Agency(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     is_active = models.BooleanField(default=True)
+    single_sign_on_required = models.BooleanField(
+        "single sign-on required",
+        default=False,
+        help_text="Its users sign in with their organisation's account only (an identity provider serving their "
+        "e-mail domain): the password form refuses them.",
+    )
 
-    AUDITED_FIELDS = ["name", "short_name", "kind", "is_active"]
+    AUDITED_FIELDS = ["name", "short_name", "kind", "is_active", "single_sign_on_required"]
 
     class Meta:
         ordering = ["name"]
@@ -162,6 +168,7 @@ class SecurityEvent(models.Model):
         INVITATION_SENT = "invitation_sent", "Invitation sent"
         SECOND_FACTOR_ADDED = "second_factor_added", "Authenticator app linked"
         SECOND_FACTOR_FAILED = "second_factor_failed", "Wrong authenticator code"
+        SINGLE_SIGN_ON_REFUSED = "single_sign_on_refused", "Single sign-on refused"
         RECOVERY_CODES_MADE = "recovery_codes_made", "Recovery codes made"
         RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used to sign in"
 
@@ -195,3 +202,43 @@ class SecondFactorRule(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()}: {'required' if self.required else 'optional'}"
+
+
+class IdentityProvider(models.Model):
+    """An organisation's OpenID Connect provider (e.g. a council's Microsoft Entra ID), through which the people of
+    its e-mail domains sign in (accounts.sso). Only to accounts an administrator made: it never makes one, and
+    never sets a role or an agency. One more can come from the environment (SSO_* settings)."""
+
+    name = models.CharField(max_length=100, unique=True, help_text="Shown on the button: “Sign in with …”.")
+    issuer = models.URLField(
+        "issuer", unique=True, help_text="The provider's issuer URL: its discovery document is at "
+        "<issuer>/.well-known/openid-configuration (Entra ID: https://login.microsoftonline.com/<tenant>/v2.0)."
+    )
+    client_id = models.CharField("client ID", max_length=200)
+    client_secret = models.CharField(max_length=500, help_text="The secret the provider gave this application.")
+    email_domains = models.CharField(
+        max_length=500, help_text="The e-mail domains whose people sign in here, comma-separated "
+        "(e.g. northbridge.gov.uk, northbridge-police.example). The provider is trusted for these only."
+    )
+    is_active = models.BooleanField(default=True)
+
+    AUDITED_FIELDS = ["name", "issuer", "client_id", "email_domains", "is_active"]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "identity provider (single sign-on)"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def key(self):
+        return str(self.pk)
+
+    @property
+    def domains(self):
+        return {domain.strip().lower().lstrip("@") for domain in self.email_domains.split(",") if domain.strip()}
+
+    def clean(self):
+        if not self.domains:
+            raise ValidationError({"email_domains": "Give at least one e-mail domain this provider serves."})

@@ -15,7 +15,8 @@ def _signed_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         # Both clocks of SessionTimeoutMiddleware start at sign-in.
         request.session["signed_in_at"] = request.session["last_seen"] = timezone.now().timestamp()
-    security.record(SecurityEvent.Kind.SIGNED_IN, request, user=user)
+    # A single sign-on says with which provider, and whether it counted as the second factor (accounts.sso_views).
+    security.record(SecurityEvent.Kind.SIGNED_IN, request, user=user, detail=getattr(request, "sign_in_detail", ""))
 
 
 @receiver(user_logged_out)

@@ -24,6 +24,14 @@ RECOVERY_CODES = 10
 RECOVERY_DEVICE_NAME = "Recovery codes"
 
 
+def verified(request):
+    """Has this session passed the second step: a code from the app or a recovery code (django-otp), or a single
+    sign-on whose provider did multi-factor (accounts.sso)?"""
+    from accounts import sso
+
+    return request.user.is_verified() or bool(request.session.get(sso.SECOND_FACTOR))
+
+
 def has_device(user):
     """Has the user a linked authenticator app? Recovery codes alone are not one: they stand in for it."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

@@ -1,13 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import sso_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.login, name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", sso_views.LogoutView.as_view(), name="logout"),
+    path("sso/", sso_views.sso_choose, name="sso"),
+    path("sso/<str:key>/start/", sso_views.sso_start, name="sso_start"),
+    path("sso/callback/", sso_views.sso_callback, name="sso_callback"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/changed/",

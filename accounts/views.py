@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import invitations, security, tasks, throttle, two_factor
+from accounts import invitations, security, sso, tasks, throttle, two_factor
 from accounts.forms import (
     ChooseOwnPasswordForm,
     CrispyPasswordChangeForm,
@@ -34,7 +34,8 @@ def login(request):
         )
         return locked_out(request, scope="address")
     return auth_views.LoginView.as_view(
-        template_name="accounts/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
+        template_name="accounts/login.html", authentication_form=LoginForm, redirect_authenticated_user=True,
+        extra_context={"single_sign_on": bool(sso.providers())},
     )(request)
 
 
@@ -177,7 +178,7 @@ def two_factor_setup(request):
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request):
     """The second step of signing in."""
-    if request.user.is_verified():
+    if two_factor.verified(request):
         return redirect(_next_url(request))
     if not two_factor.has_device(request.user):
         return redirect("accounts:two_factor_setup")
@@ -194,7 +195,7 @@ def two_factor_verify(request):
 @require_http_methods(["GET", "POST"])
 def two_factor_recovery(request):
     """The second step of signing in with a recovery code instead of the app (a lost or broken phone)."""
-    if request.user.is_verified():
+    if two_factor.verified(request):
         return redirect(_next_url(request))
     if not two_factor.has_device(request.user):
         return redirect("accounts:two_factor_setup")
@@ -223,7 +224,7 @@ def recovery_codes(request):
     password again here (a fresh sign-in) so that a session left open cannot take the codes away."""
     if not two_factor.has_device(request.user):
         return redirect("accounts:two_factor_setup")
-    if not request.user.is_verified():
+    if not two_factor.verified(request):
         return redirect_to_login(request.get_full_path(), login_url=reverse("accounts:two_factor_verify"))
     form = FreshPasswordForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST":

@@ -173,6 +173,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "accounts.sso.SingleSignOnBackend",  # only for the single sign-on callback (mozilla-django-oidc)
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
@@ -369,6 +370,24 @@ _unknown_roles = set(SECOND_FACTOR_ROLES) - {"member", "agency", "consultant", "
 if _unknown_roles:
     raise ImproperlyConfigured(f"SECOND_FACTOR_ROLES has unknown roles: {', '.join(sorted(_unknown_roles))}.")
 OTP_TOTP_ISSUER = env.get_str("OTP_TOTP_ISSUER", "scrsystem")
+
+# Single sign-on (accounts.sso; README "Single sign-on"): OpenID Connect providers, each serving some e-mail domains.
+# Off unless one is configured: in the admin site (identity providers), or one here from the environment.
+SSO_PROVIDER_NAME = env.get_str("SSO_PROVIDER_NAME", "")
+SSO_ISSUER = env.get_str("SSO_ISSUER", "")
+SSO_CLIENT_ID = env.get_str("SSO_CLIENT_ID", "")
+SSO_CLIENT_SECRET = env.get_str("SSO_CLIENT_SECRET", "")
+SSO_EMAIL_DOMAINS = [domain.lower().lstrip("@") for domain in env.get_list("SSO_EMAIL_DOMAINS", [])]
+_sso = [SSO_PROVIDER_NAME, SSO_ISSUER, SSO_CLIENT_ID, SSO_CLIENT_SECRET, SSO_EMAIL_DOMAINS]
+if any(_sso) and not all(_sso):
+    raise ImproperlyConfigured(
+        "Single sign-on from the environment needs all of SSO_PROVIDER_NAME, SSO_ISSUER, SSO_CLIENT_ID, "
+        "SSO_CLIENT_SECRET and SSO_EMAIL_DOMAINS (or none of them)."
+    )
+# A single sign-on counts as the second factor only when the ID token says the provider did multi-factor: one of
+# these `amr` values (RFC 8176; Entra ID says "mfa"), or one of these `acr` values. Empty lists: never.
+SSO_SECOND_FACTOR_AMR = env.get_list("SSO_SECOND_FACTOR_AMR", ["mfa"])
+SSO_SECOND_FACTOR_ACR = env.get_list("SSO_SECOND_FACTOR_ACR", [])
 # Cookies only over HTTPS in production. SECURE_COOKIES=false only for a plain-HTTP test rig (the load benchmark).
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.get_bool("SECURE_COOKIES", not DEBUG)
 X_FRAME_OPTIONS = "DENY"

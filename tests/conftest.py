@@ -2,6 +2,7 @@ import pytest
 
 from accounts.models import Agency, Role
 from tests import factories
+from tests.oidc import oidc_provider  # noqa: F401 - a real OpenID Connect provider, for the single sign-on tests
 from tests.s3 import s3_bucket, s3_endpoint, s3_evidence  # noqa: F401 - fixtures of the object storage tests
 
 

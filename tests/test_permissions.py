@@ -75,6 +75,11 @@ GET_MATRIX = [
     # Recovery codes stand in for an app, and are made anew beside one: without an app, people are sent to link one.
     ("accounts:two_factor_recovery",    None,            (LOGIN,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
     ("accounts:recovery_codes",         None,            (LOGIN,    REDIR, REDIR, REDIR,   REDIR, REDIR, REDIR)),
+    # Single sign-on: choosing the organisation is open to all; a provider that does not exist is no page at all,
+    # and coming back without a sign-in started here is refused (tests/test_single_sign_on.py goes through them).
+    ("accounts:sso",                    None,            EVERYONE_200),
+    ("accounts:sso_start",              "unknown_provider", (404,   404,   404,   404,     404,   404,   404)),
+    ("accounts:sso_callback",           None,            (400,      400,   400,   400,     400,   400,   400)),
     ("reminders:preferences",           None,            ALL_200),
     ("reminders:calendar_address",      None,            POST_ONLY),
     # A calendar address answers whoever holds it, signed in or not (a calendar program has no session); another
@@ -481,6 +486,7 @@ def w(world, request, paper_renderings):
     _add_concerns(world)
     world.calendar_token = (reminders_calendar.feed_create(world.member),)
     world.unknown_calendar_token = ("not-a-calendar-address",)
+    world.unknown_provider = ("no-such-provider",)
     if "paper" in request.node.name:
         _add_papers(world, paper_renderings)
     return world
