@@ -139,33 +139,32 @@ def test_a_replayed_or_foreign_state_is_refused(client, world, oidc_provider, co
     assert refusals() == ["unknown or replayed state"]
 
 
-def test_a_nonce_that_does_not_match_is_refused(client, world, oidc_provider, council):
-    factories.user(Role.AGENCY, username="ash", agency=world.police, email=f"ash@{DOMAIN}")
-    person(oidc_provider, "ash")
-    start = client.get(f"/accounts/sso/{council.key}/start/")
+def go_through_with_session_changed(client, world, oidc_provider, provider, username, key, value):
+    """A sign-in whose session entry (its nonce, its PKCE verifier) was changed between going and coming back."""
+    factories.user(Role.AGENCY, username=username, agency=world.police, email=f"{username}@{DOMAIN}")
+    person(oidc_provider, username)
+    start = client.get(f"/accounts/sso/{provider.key}/start/")
     session = client.session
     [state] = session["oidc_states"]
-    session["oidc_states"][state]["nonce"] = "not-the-nonce-that-was-sent"
+    session["oidc_states"][state][key] = value
     session.save()
-    back = urlsplit(oidc_provider.sign_in(requests.Session(), start["Location"], "ash"))
-    answer = client.get(back.path, parse_qs(back.query))
+    back = urlsplit(oidc_provider.sign_in(requests.Session(), start["Location"], username))
+    return client.get(back.path, parse_qs(back.query))
+
+
+def test_a_nonce_that_does_not_match_is_refused(client, world, oidc_provider, council):
+    answer = go_through_with_session_changed(client, world, oidc_provider, council, "ash", "nonce", "not-the-one-sent")
     assert answer.status_code == 400 and signed_in_as(client) is None
     [detail] = refusals()
     assert "Nonce" in detail
 
 
 def test_a_code_without_its_pkce_verifier_is_refused(client, world, oidc_provider, council):
-    factories.user(Role.AGENCY, username="max", agency=world.police, email=f"max@{DOMAIN}")
-    person(oidc_provider, "max")
-    start = client.get(f"/accounts/sso/{council.key}/start/")
-    session = client.session
-    [state] = session["oidc_states"]
-    session["oidc_states"][state]["code_verifier"] = "x" * 64  # not the one whose challenge was sent
-    session.save()
-    back = urlsplit(oidc_provider.sign_in(requests.Session(), start["Location"], "max"))
-    answer = client.get(back.path, parse_qs(back.query))
+    # A verifier, but not the one whose challenge was sent: the provider refuses the code.
+    answer = go_through_with_session_changed(client, world, oidc_provider, council, "max", "code_verifier", "x" * 64)
     assert answer.status_code == 400 and signed_in_as(client) is None
-    assert "400" in refusals()[0]
+    [detail] = refusals()
+    assert "400" in detail and "invalid_grant" in detail
 
 
 def test_an_agency_that_requires_single_sign_on_refuses_the_password(client, world, oidc_provider, council):
