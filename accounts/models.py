@@ -32,6 +32,7 @@ class Agency(models.Model):
     single_sign_on_required = models.BooleanField(
         "single sign-on required",
         default=False,
+        db_default=False,  # also in the database: rows written by code that predates the column stay valid
         help_text="Its users sign in with their organisation's account only (an identity provider serving their "
         "e-mail domain): the password form refuses them.",
     )
