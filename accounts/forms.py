@@ -3,7 +3,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
-from accounts import two_factor
+from accounts import security, two_factor
+from accounts.models import SecurityEvent
 
 
 def _helper(label):
@@ -21,9 +22,6 @@ class LoginForm(AuthenticationForm):
         """An agency that requires single sign-on: its people sign in with their organisation's account only."""
         super().confirm_login_allowed(user)
         if user.agency_id and user.agency.single_sign_on_required:
-            from accounts import security
-            from accounts.models import SecurityEvent
-
             security.record(SecurityEvent.Kind.SIGN_IN_FAILED, self.request, user=user,
                             detail="password refused: the agency requires single sign-on")
             raise forms.ValidationError(

@@ -74,7 +74,8 @@ class SingleSignOnCallback(OIDCAuthenticationCallbackView):
     def get(self, request):
         state = request.GET.get("state", "")
         key = request.session.get(sso.STATES, {}).pop(state, None)
-        request.session.modified = True
+        if key is not None:
+            request.session.modified = True  # a state works once
         try:
             if request.GET.get("error"):
                 words = request.GET.get("error_description") or request.GET["error"]

@@ -9,6 +9,7 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import sso
 from accounts.models import SecondFactorRule
 
 
@@ -27,8 +28,6 @@ RECOVERY_DEVICE_NAME = "Recovery codes"
 def verified(request):
     """Has this session passed the second step: a code from the app or a recovery code (django-otp), or a single
     sign-on whose provider did multi-factor (accounts.sso)?"""
-    from accounts import sso
-
     return request.user.is_verified() or bool(request.session.get(sso.SECOND_FACTOR))
 
 
@@ -62,7 +61,7 @@ def new_recovery_codes(user):
 
 
 def readable_code(code):
-    """"abcd efgh" for "abcdefgh": easier to read out and copy by hand."""
+    """"abcd efgh" for "abcdefgh": easier to read out and copy by hand (recovery codes, the app's key)."""
     return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
@@ -95,5 +94,4 @@ def qr_code_data_uri(device):
 
 
 def readable_secret(device):
-    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return readable_code(base64.b32encode(device.bin_key).decode().rstrip("="))

@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.urls import get_resolver, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from evidence.storage import StorageUnavailable
+
 logger = logging.getLogger(__name__)
 
 
@@ -82,8 +84,6 @@ class StorageUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from evidence.storage import StorageUnavailable
-
         if not isinstance(exception, StorageUnavailable):
             return None
         logger.error("%s %s: the evidence storage is unavailable: %s", request.method, request.path, exception)

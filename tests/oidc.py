@@ -21,7 +21,6 @@ import hashlib
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,8 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 import requests
+
+from reminders.smtp_sink import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_MODULE = "tests.oidc_provider.settings"
@@ -60,12 +61,6 @@ class ProviderClient:
     redirect_uris: tuple
     post_logout_redirect_uris: tuple
     misbehave: str | None
-
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _rsa_private_key_pem():
@@ -130,7 +125,7 @@ class OIDCProvider:
     def __init__(self, folder, port=None):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.origin = f"http://127.0.0.1:{self.port}"
         #: The issuer: ``iss`` of the ID tokens and of discovery, and the prefix of every OIDC endpoint.
         self.issuer = f"{self.origin}/o"

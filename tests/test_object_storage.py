@@ -22,6 +22,7 @@ from evidence import storage
 from evidence.models import Evidence, EvidenceDownload
 from evidence.storage import evidence_storage
 from evidence.uploads import check_upload
+from reminders.smtp_sink import free_port  # a loopback port nothing listens on
 from tests import evidence_samples as samples
 from tests.s3 import client as s3_client
 from tests.s3 import storage_settings
@@ -52,16 +53,9 @@ def files_under(root):
     return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
 
 
-def closed_port():
-    """A loopback port nothing listens on: bound, then released."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def unreachable(settings, bucket):
     """The evidence storage pointed at a loopback port where no S3 answers."""
-    dead = storage_settings(f"http://127.0.0.1:{closed_port()}", bucket)
+    dead = storage_settings(f"http://127.0.0.1:{free_port()}", bucket)
     settings.STORAGES = {**settings.STORAGES, "evidence": dead}
 
 

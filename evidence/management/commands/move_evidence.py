@@ -77,7 +77,8 @@ class Command(BaseCommand):
 
     def _move(self, name, sha256, source_store, target_store, dry_run):
         try:
-            if sha256_of(target_store, name) == sha256:
+            there = sha256_of(target_store, name)
+            if there == sha256:
                 return "already there"
             found = sha256_of(source_store, name)
             if found is None:
@@ -86,7 +87,7 @@ class Command(BaseCommand):
                 return f"failed: the source has SHA-256 {found}, not {sha256} as recorded"
             if dry_run:
                 return "copied"
-            if target_store.exists(name):  # a copy cut short, or damaged: replaced
+            if there is not None:  # a copy cut short, or damaged: replaced
                 target_store.delete(name)
             with source_store.open(name, "rb") as stored:
                 saved = target_store.save(name, stored)
