@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "learning",
     "concerns",
     "papers",
+    "imports",
 ]
 
 # SERVER_TIMING=true adds a Server-Timing header (CPU and wall time of the request in Django) to every answer, for

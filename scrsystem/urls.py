@@ -16,6 +16,7 @@ urlpatterns = [
     path("learning/", include("learning.urls")),
     path("concerns/", include("concerns.urls")),
     path("papers/", include("papers.urls")),
+    path("imports/", include("imports.urls")),
     path("", include("evidence.urls")),
     path("", include("actionplans.urls")),
     path("admin/", admin.site.urls),

@@ -28,6 +28,7 @@ from actionplans.models import Action, ActionPlan, ProgressUpdate, TargetDateCha
 from concerns.models import Concern, ConcernFile, DataPoint, DataPointCorrection, Entry, Indicator
 from dashboard.models import ReportIssue
 from evidence.models import Evidence, EvidenceDecision, EvidenceDownload
+from imports.models import ColumnMapping, SpreadsheetImport
 from learning.models import Attendance, ImpactCheck, LearningEvent, LearningFile, SubCommittee
 from papers.models import Paper, PaperFile
 from reminders.models import CalendarFeed, ReminderPreference
@@ -122,6 +123,8 @@ def db_state():
             Paper,
             PaperFile,
             ReportIssue,
+            SpreadsheetImport,
+            ColumnMapping,
         )
     } | {"ChangeRecord": factories.change_records()}
 

@@ -24,6 +24,8 @@ from concerns import services as concern_services
 from concerns.models import Concern, ConcernFile, DataPoint, Indicator
 from dashboard.models import ReportIssue
 from evidence import uploads
+from imports import preview as import_preview
+from imports import services as import_services
 from learning import services as learning_services
 from learning.models import Attendance, ImpactCheck, LearningEvent, LearningFile, SubCommittee
 from papers import render as paper_render
@@ -119,6 +121,11 @@ GET_MATRIX = [
     ("actionplans:bulk_confirm",        None,            POST_ONLY),
     ("actionplans:bulk_apply",          None,            POST_ONLY),
     ("actionplans:bulk_result",         None,            EDITORS_ONLY),
+    # Importing a spreadsheet (tests/test_spreadsheet_import.py): members and administrators only.
+    ("imports:start",                   "review",        EDITORS_ONLY),
+    ("imports:template",                None,            EDITORS_ONLY),
+    ("imports:preview",                 "spreadsheet_import", EDITORS_ONLY),
+    ("imports:confirm",                 "spreadsheet_import", POST_ONLY),
     ("actionplans:action_detail",       "multi_action",  ALL_200),
     ("actionplans:action_detail",       "police_action", (LOGIN,    200,   200,   200,     200,   200,   404)),
     ("actionplans:action_detail",       "health_action", (LOGIN,    200,   200,   200,     200,   404,   200)),
@@ -300,6 +307,10 @@ POST_MATRIX = [
     # The confirmation page of a bulk change (it changes nothing), then the change it confirms.
     ("actionplans:bulk_confirm",        None,            (LOGIN,    200,   403,   403,     200,   403,   403)),
     ("actionplans:bulk_apply",          None,            WRITE_EDITORS_ONLY),
+    # A spreadsheet uploaded as a draft; its columns chosen; the draft imported (each really writes).
+    ("imports:start",                   "review",        WRITE_EDITORS_ONLY),
+    ("imports:preview",                 "spreadsheet_import", WRITE_EDITORS_ONLY),
+    ("imports:confirm",                 "spreadsheet_import", WRITE_EDITORS_ONLY),
     ("reviews:create",                  None,            WRITE_EDITORS_ONLY),
     ("reviews:edit",                    "review",        WRITE_EDITORS_ONLY),
     ("reviews:plan_create",             "review",        WRITE_EDITORS_ONLY),
@@ -487,6 +498,7 @@ def w(world, request, paper_renderings):
     world.calendar_token = (reminders_calendar.feed_create(world.member),)
     world.unknown_calendar_token = ("not-a-calendar-address",)
     world.unknown_provider = ("no-such-provider",)
+    world.spreadsheet_import = _add_spreadsheet_import(world)
     if "paper" in request.node.name:
         _add_papers(world, paper_renderings)
     return world
@@ -677,6 +689,29 @@ def _add_papers(world, renderings):
     world.unknown_format = (world.issued_partners.pk, "odt")
 
 
+#: A board's tracker as CSV: one new action for the multi-agency plan.
+TRACKER_CSV = b"Action No.,Action,Lead agency,Target date,Success measure\n9.1,Write the protocol.,Police,31/03/2031,Signed.\n"
+
+
+def _add_spreadsheet_import(world):
+    """A member's draft import of TRACKER_CSV into the multi-agency plan (imports.services)."""
+    checked = uploads.check_upload(ContentFile(TRACKER_CSV, name="tracker.csv"))
+    return import_services.import_upload(review=world.review, plan=world.multi_plan, actor=world.member,
+                                         checked=checked)
+
+
+def _import_data(world, url_name, obj):
+    """A POST body the spreadsheet import's pages accept."""
+    if url_name == "imports:start":
+        return {"plan": world.multi_plan.pk, "file": samples.upload("tracker.csv", TRACKER_CSV, "text/csv")}
+    if url_name == "imports:preview":  # the success measure's column: nothing to import, for this file
+        return {"step": "columns", "sheet": "tracker.csv", "column_A": "reference", "column_B": "description",
+                "column_C": "lead_agency", "column_D": "target_date", "column_E": "ignore"}
+    if url_name == "imports:confirm":
+        return {"digest": import_preview.build(getattr(world, obj)).digest}
+    raise AssertionError(f"no valid data for {url_name}")
+
+
 def _paper_data(world, url_name, obj):
     """A POST body the board papers' forms accept."""
     if url_name == "papers:paper_create":
@@ -796,6 +831,8 @@ def _valid_data(world, url_name, obj):
         return _concern_data(world, url_name, obj)
     if url_name.startswith("papers:"):
         return _paper_data(world, url_name, obj)
+    if url_name.startswith("imports:"):
+        return _import_data(world, url_name, obj)
     if url_name == "accounts:logout":
         return {}
     if url_name == "accounts:password_change":
@@ -1046,7 +1083,7 @@ WRITE_LINKS = [
     ("reviews:list", None, [("reviews:create", None)]),
     ("reviews:detail", "review", [("reviews:edit", "review"), ("reviews:plan_create", "review"),
                                   ("reviews:recommendation_create", "review"),
-                                  ("reviews:recommendation_edit", "recommendation")]),
+                                  ("reviews:recommendation_edit", "recommendation"), ("imports:start", "review")]),
     ("actionplans:plan_detail", "multi_plan", [("actionplans:plan_edit", "multi_plan"), ("actionplans:action_create", "multi_plan")]),
     ("actionplans:plan_detail", "police_plan", [("actionplans:plan_edit", "police_plan"), ("actionplans:action_create", "police_plan")]),
     (
