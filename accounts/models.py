@@ -172,6 +172,9 @@ class SecurityEvent(models.Model):
         SINGLE_SIGN_ON_REFUSED = "single_sign_on_refused", "Single sign-on refused"
         RECOVERY_CODES_MADE = "recovery_codes_made", "Recovery codes made"
         RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used to sign in"
+        API_TOKEN_MADE = "api_token_made", "API token made"
+        API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"
+        API_TOKEN_REFUSED = "api_token_refused", "API token refused"
 
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
     user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.db.models import Case, IntegerField, Q, Value, When
+from drf_spectacular.utils import extend_schema_field
 
 from accounts import access
 from accounts.access import visible_plans
@@ -287,6 +288,7 @@ class ActionFilter(django_filters.FilterSet):
     def filter_brag(self, queryset, name, value):
         return queryset.filter(rules.brag_q(value))
 
+    @extend_schema_field({"type": "string", "enum": ["awaiting", "rejected"]})  # not the model's relation of that name
     def filter_evidence(self, queryset, name, value):
         # "awaiting": the actions behind the dashboard's "evidence awaiting audit", submitted items this user may
         # see. "rejected": rejected items not yet answered (a new version supersedes one, a withdrawal ends it).
@@ -300,6 +302,7 @@ class ActionFilter(django_filters.FilterSet):
     def filter_due_within(self, queryset, name, value):
         return queryset.filter(rules.due_within_q(int(value)))
 
+    @extend_schema_field({"type": "string", "enum": ["yes"]})  # its label names a setting (the API's schema)
     def filter_escalated(self, queryset, name, value):
         return queryset.filter(rules.overdue_by_q(settings.REMINDER_ESCALATION_DAYS))
 

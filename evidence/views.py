@@ -139,15 +139,18 @@ def evidence_download(request, pk):
     )
 
 
-def verified_download(request, kept, *, what, back, back_label, before_sending=None):
+def verified_download(request, kept, *, what, back, back_label, before_sending=None, changed=None):
     """Send a stored file (an evidence item, a learning file, a concern file: anything with ``stored_name``,
     ``sha256``, ``original_name`` and ``content_type``) once its SHA-256 matches what was stored; if the bytes
     changed in storage, a 409 page naming ``what`` and a link back, and the refusal in the log. ``before_sending``
-    runs once the file is verified (the evidence download log)."""
+    runs once the file is verified (the evidence download log); ``changed``, when given, makes the answer to a
+    changed file instead of the page (the REST API's)."""
     try:
         content = storage.open_verified(kept.stored_name, kept.sha256)
     except storage.FileChanged as problem:
         logger.error("Download of %s by %s refused: %s", what, request.user, problem)
+        if changed is not None:
+            return changed()
         context = {"what": what, "back": back, "back_label": back_label}
         return render(request, "evidence/file_changed.html", context, status=409)
     if before_sending is not None:

@@ -1,5 +1,7 @@
 import django_filters
 from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Agency
 from actionplans.rules import today
@@ -50,9 +52,11 @@ class EventFilter(django_filters.FilterSet):
             css = "form-control" if isinstance(field, forms.DateField) else "form-select"
             field.widget.attrs["class"] = css
 
+    @extend_schema_field(OpenApiTypes.INT)  # an agency's id, for the API's schema
     def filter_attended_by(self, queryset, name, agency):
         return queryset.filter(rules.reached_q(agency))
 
+    @extend_schema_field(OpenApiTypes.INT)
     def filter_missed_by(self, queryset, name, agency):
         return queryset.filter(rules.missed_q(agency))
 

@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by the app itself (the API docs page)
     "accounts",
     "audit",
     "reviews",
@@ -98,6 +101,7 @@ INSTALLED_APPS = [
     "concerns",
     "papers",
     "imports",
+    "api",
 ]
 
 # SERVER_TIMING=true adds a Server-Timing header (CPU and wall time of the request in Django) to every answer, for
@@ -439,6 +443,47 @@ if CELERY_BROKER_URL != "filesystem://":
 REMINDER_DUE_SOON_DAYS = sorted(
     set(env.get_int_list("REMINDER_DUE_SOON_DAYS", [30, 7, 1], minimum=1, maximum=365)), reverse=True
 )
+# The REST API (README, "REST API"): personal tokens, cursor pagination, an OpenAPI 3 schema. Only a personal token
+# authenticates (api.authentication); every request is counted against API_RATE_LIMIT a minute, per token.
+API_TOKEN_DAYS = env.get_int("API_TOKEN_DAYS", 90, minimum=1, maximum=3650)
+API_TOKEN_MAX_DAYS = env.get_int("API_TOKEN_MAX_DAYS", 365, minimum=1, maximum=3650)
+if API_TOKEN_DAYS > API_TOKEN_MAX_DAYS:
+    raise ImproperlyConfigured("API_TOKEN_DAYS is more than API_TOKEN_MAX_DAYS.")
+API_RATE_LIMIT = env.get_int("API_RATE_LIMIT", 120, minimum=1, maximum=100000)
+API_PAGE_SIZE = env.get_int("API_PAGE_SIZE", 50, minimum=1, maximum=200)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.permissions.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPage",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.views.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "scrsystem API",
+    "DESCRIPTION": "Reviews, action plans, actions, evidence, the dashboard's figures, learning events and board "
+    "concerns, as the pages show them to the token's owner. Send `Authorization: Bearer <token>`; make a token on "
+    "your API tokens page.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.document_refusals"],
+    # One name for each set of statuses (several serializers share them).
+    "ENUM_NAME_OVERRIDES": {
+        "ActionStatusEnum": "api.schema.ACTION_STATUS",
+        "WorkingStatusEnum": "api.schema.WORKING_STATUS",
+        "EvidenceStatusEnum": "api.schema.EVIDENCE_STATUS",
+        "ReviewStatusEnum": "api.schema.REVIEW_STATUS",
+        "EventStatusEnum": "api.schema.EVENT_STATUS",
+        "ConcernStatusEnum": "api.schema.CONCERN_STATUS",
+    },
+}
+
 REMINDER_OVERDUE_REPEAT_DAYS = env.get_int("REMINDER_OVERDUE_REPEAT_DAYS", 7, minimum=1, maximum=365)
 REMINDER_ESCALATION_DAYS = env.get_int("REMINDER_ESCALATION_DAYS", 28, minimum=1, maximum=3650)
 REMINDER_EVIDENCE_WAITING_DAYS = env.get_int("REMINDER_EVIDENCE_WAITING_DAYS", 14, minimum=1, maximum=365)

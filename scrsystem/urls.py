@@ -17,7 +17,10 @@ urlpatterns = [
     path("concerns/", include("concerns.urls")),
     path("papers/", include("papers.urls")),
     path("imports/", include("imports.urls")),
+    path("api/", include("api.urls")),
     path("", include("evidence.urls")),
     path("", include("actionplans.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = views.bad_request

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from actionplans import rules
@@ -87,3 +88,12 @@ def _cache_answers():
 def favicon(request):
     """Browsers ask for /favicon.ico whatever the page links to: send them to the icon among the static files."""
     return redirect(static("favicon.svg"))
+
+
+def bad_request(request, exception=None):
+    """A request Django refuses before any view (a body it will not parse, e.g. too many files or fields): the REST
+    API answers in JSON, as it answers everything; pages get Django's own 400 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "The request could not be read: too many fields or files, or a body that "
+                                       "is not well formed."}, status=400)
+    return defaults.bad_request(request, exception)

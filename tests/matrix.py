@@ -25,6 +25,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from actionplans.models import Action, ActionPlan, ProgressUpdate, TargetDateChange
+from api.models import ApiToken
 from concerns.models import Concern, ConcernFile, DataPoint, DataPointCorrection, Entry, Indicator
 from dashboard.models import ReportIssue
 from evidence.models import Evidence, EvidenceDecision, EvidenceDownload
@@ -106,6 +107,7 @@ def db_state():
             EvidenceDownload,
             ReminderPreference,
             CalendarFeed,
+            ApiToken,
             LearningEvent,
             LearningEvent.themes.through,
             Attendance,

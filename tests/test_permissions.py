@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -19,6 +20,7 @@ from accounts.invitations import invitation_tokens
 from accounts.models import Role
 from actionplans import bulk, dates, lifecycle, rules
 from actionplans.models import Action, ActionPlan, ProgressUpdate
+from api.models import ApiToken
 from concerns import rules as concern_rules
 from concerns import services as concern_services
 from concerns.models import Concern, ConcernFile, DataPoint, Indicator
@@ -88,6 +90,12 @@ GET_MATRIX = [
     # address is no calendar at all.
     ("calendar_feed",                   "calendar_token", EVERYONE_200),
     ("calendar_feed",                   "unknown_calendar_token", (404, 404, 404, 404,  404,   404,   404)),
+    # The REST API's pages: each person's own tokens, and the docs; the schema answers a signed-in person too (the
+    # docs read it), and anyone else as the API does (401). The API itself: tests/test_api_permissions.py.
+    ("api:tokens",                      None,            ALL_200),
+    ("api:token_revoke",                "member_api_token", POST_ONLY),
+    ("api:docs",                        None,            ALL_200),
+    ("api:schema",                      None,            (401,      200,   200,   200,     200,   200,   200)),
     ("dashboard:index",                 None,            ALL_200),
     ("dashboard:review",                "review",        ALL_200),
     ("dashboard:agency",                "police",        ALL_200),
@@ -304,6 +312,9 @@ POST_MATRIX = [
     # Stopping one's own calendar address: the member has one, the others none (nothing to stop); making one:
     # tests/test_calendar_feed.py.
     ("reminders:calendar_address",      None,            (LOGIN,    SAVED, REDIR, REDIR,   REDIR, REDIR, REDIR)),
+    # Revoking one's own API token: the member's; nobody else's exists for anyone else. Making one:
+    # tests/test_api_token_pages.py.
+    ("api:token_revoke",                "member_api_token", (LOGIN, SAVED, 404,   404,     404,   404,   404)),
     # The confirmation page of a bulk change (it changes nothing), then the change it confirms.
     ("actionplans:bulk_confirm",        None,            (LOGIN,    200,   403,   403,     200,   403,   403)),
     ("actionplans:bulk_apply",          None,            WRITE_EDITORS_ONLY),
@@ -497,6 +508,10 @@ def w(world, request, paper_renderings):
     _add_concerns(world)
     world.calendar_token = (reminders_calendar.feed_create(world.member),)
     world.unknown_calendar_token = ("not-a-calendar-address",)
+    world.member_api_token = ApiToken.objects.create(
+        user=world.member, name="Power BI", prefix="scr_test", token_hash="0" * 64,
+        expires_at=timezone.now() + datetime.timedelta(days=90),
+    )
     world.unknown_provider = ("no-such-provider",)
     world.spreadsheet_import = _add_spreadsheet_import(world)
     if "paper" in request.node.name:
@@ -847,6 +862,8 @@ def _valid_data(world, url_name, obj):
         return {"delivery": "separate", "due_soon": ""}
     if url_name == "reminders:calendar_address":
         return {"stop": "1"}
+    if url_name == "api:token_revoke":
+        return {}
     if url_name == "reviews:create":
         return {
             "reference": "SCR-2026-99",

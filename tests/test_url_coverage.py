@@ -11,14 +11,14 @@ import types
 from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, include, path
 
-from tests import test_evidence_access, test_permissions
+from tests import test_api_permissions, test_evidence_access, test_permissions
 from tests.matrix import ROLES
 
 SKIPPED_NAMESPACES = {"admin"}
 
 MATRICES = {
-    "GET": [*test_permissions.GET_MATRIX, *test_evidence_access.GET_MATRIX],
-    "POST": [*test_permissions.POST_MATRIX, *test_evidence_access.POST_MATRIX],
+    "GET": [*test_permissions.GET_MATRIX, *test_evidence_access.GET_MATRIX, *test_api_permissions.GET_MATRIX],
+    "POST": [*test_permissions.POST_MATRIX, *test_evidence_access.POST_MATRIX, *test_api_permissions.POST_MATRIX],
 }
 
 
