@@ -21,17 +21,18 @@ def _name(user):
     return str(user) if user else None
 
 
+def names(**kwargs):
+    """The names of a many-to-many relation (themes, agencies), read from its prefetch."""
+    return serializers.SlugRelatedField(many=True, read_only=True, slug_field="name", **kwargs)
+
+
 class ReviewSerializer(serializers.ModelSerializer):
-    themes = serializers.SerializerMethodField()
+    themes = names()
 
     class Meta:
         model = Review
         fields = ["id", "reference", "title", "kind", "incident_category", "status", "summary", "commissioned_on",
                   "finalised_on", "published_on", "themes", "updated_at"]
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_themes(self, review):
-        return [theme.name for theme in review.themes.all()]
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -158,42 +159,38 @@ class EvidenceRequest(serializers.Serializer):
 
 
 class FiguresSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    """A row of the dashboard's table of reviews or of agencies (dashboard.selectors.Row): its figures."""
+
+    id = serializers.IntegerField(source="obj.pk")
     name = serializers.CharField(help_text="The review's reference, or the agency's name.")
-    total = serializers.IntegerField()
-    cancelled = serializers.IntegerField()
-    counted = serializers.IntegerField()
-    completed = serializers.IntegerField()
-    verified = serializers.IntegerField()
-    overdue = serializers.IntegerField()
-    due_soon = serializers.IntegerField()
-    slipped = serializers.IntegerField()
-    completion = serializers.IntegerField(allow_null=True, help_text="Per cent, None with no counted action.")
-    compliance = serializers.IntegerField(allow_null=True, help_text="Per cent, None with no counted action.")
-    evidence_awaiting_audit = serializers.IntegerField()
+    total = serializers.IntegerField(source="figures.total")
+    cancelled = serializers.IntegerField(source="figures.cancelled")
+    counted = serializers.IntegerField(source="figures.counted")
+    completed = serializers.IntegerField(source="figures.completed")
+    verified = serializers.IntegerField(source="figures.verified")
+    overdue = serializers.IntegerField(source="figures.overdue")
+    due_soon = serializers.IntegerField(source="figures.due_soon")
+    slipped = serializers.IntegerField(source="figures.slipped")
+    completion = serializers.IntegerField(source="figures.completion", allow_null=True,
+                                          help_text="Per cent; null with no counted action.")
+    compliance = serializers.IntegerField(source="figures.compliance", allow_null=True,
+                                          help_text="Per cent; null with no counted action.")
+    evidence_awaiting_audit = serializers.IntegerField(source="evidence.items")
 
 
 class LearningEventSerializer(serializers.ModelSerializer):
-    themes = serializers.SerializerMethodField()
+    themes = names()
 
     class Meta:
         model = LearningEvent
         fields = ["id", "title", "kind", "audience", "held_on", "facilitator", "description", "themes", "status",
                   "status_changed_at", "cancellation_reason", "updated_at"]
 
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_themes(self, event):
-        return [theme.name for theme in event.themes.all()]
-
 
 class ConcernSerializer(serializers.ModelSerializer):
-    agencies = serializers.SerializerMethodField()
+    agencies = names()
 
     class Meta:
         model = Concern
         fields = ["id", "title", "description", "raised_with", "raised_on", "source", "agencies", "status",
                   "status_changed_at", "closed_reason", "updated_at"]
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_agencies(self, concern):
-        return [agency.name for agency in concern.agencies.all()]

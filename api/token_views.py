@@ -26,17 +26,26 @@ def _tokens_page(request, form, made=None, status=200):
     return render(request, "api/tokens.html", context, status=status)
 
 
+#: Where a new token waits in the session for the page that shows it, once (then it is gone from there too).
+MADE = "api_token_made"
+
+
 @require_http_methods(["GET", "POST"])
 def tokens_page(request):
-    """The person's own tokens: nobody else's can be reached here (administrators see all in the admin site)."""
+    """The person's own tokens: nobody else's can be reached here (administrators see all in the admin site). A new
+    token is shown by the page the POST redirects to, and by no other: reloading that page makes no second token,
+    and shows the token no more."""
     form = TokenForm(request.POST or None)
     if request.method == "POST":
         if not form.is_valid():
             return _tokens_page(request, form, status=400)
         token, raw = tokens.make(user=request.user, name=form.cleaned_data["name"], scope=form.cleaned_data["scope"],
                                  days=form.cleaned_data["days"], request=request)
-        return _tokens_page(request, TokenForm(), made=(token, raw))
-    return _tokens_page(request, form)
+        request.session[MADE] = (token.pk, raw)
+        return redirect("api:tokens")
+    made = request.session.pop(MADE, None)
+    token = ApiToken.objects.filter(pk=made[0], user=request.user).first() if made else None
+    return _tokens_page(request, form, made=(token, made[1]) if token else None)
 
 
 @require_POST

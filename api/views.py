@@ -196,8 +196,10 @@ class EvidenceViewSet(ReadOnlyViewSet):
             back_label="the evidence item",
             before_sending=lambda: evidence_services.evidence_record_download(
                 evidence=evidence, user=request.user, ip_address=security.client_ip(request._request)),
-            changed=lambda: Response({"detail": "The stored file no longer matches what was uploaded: it was not "
-                                                "sent. The board's administrators have been told."}, status=409),
+            changed=lambda: Response({"detail": f"The stored file of evidence #{evidence.pk} no longer matches the "
+                                                "fingerprint (SHA-256) recorded when it was uploaded, or it is missing, "
+                                                "so it is not given out. This has been logged for the administrator."},
+                                     status=409),
         )
 
 
@@ -231,17 +233,6 @@ class EvidenceSubmitView(GenericAPIView):
         return Response(serializers.EvidenceSerializer(items, many=True).data, status=status.HTTP_201_CREATED)
 
 
-def _figure_rows(rows):
-    return [
-        {"id": row.obj.pk, "name": row.name, "total": row.figures.total, "cancelled": row.figures.cancelled,
-         "counted": row.figures.counted, "completed": row.figures.completed, "verified": row.figures.verified,
-         "overdue": row.figures.overdue, "due_soon": row.figures.due_soon, "slipped": row.figures.slipped,
-         "completion": row.figures.completion, "compliance": row.figures.compliance,
-         "evidence_awaiting_audit": row.evidence.items}
-        for row in rows
-    ]
-
-
 class DashboardReviewsView(APIView):
     """The dashboard's figures by review, of the actions the reader may see (the same cached figures as the
     dashboard page: README, "Dashboard performance")."""
@@ -250,7 +241,7 @@ class DashboardReviewsView(APIView):
     def get(self, request):
         data = dashboard_selectors.summary(request.user)
         rows = dashboard_selectors.review_rows(data.by_review, data.evidence_by_review, data.reviews)
-        return Response(_figure_rows(rows))
+        return Response(serializers.FiguresSerializer(rows, many=True).data)
 
 
 class DashboardAgenciesView(APIView):
@@ -260,7 +251,7 @@ class DashboardAgenciesView(APIView):
     def get(self, request):
         data = dashboard_selectors.summary(request.user)
         rows = dashboard_selectors.agency_rows(data.by_agency, data.evidence_by_agency, data.agencies)
-        return Response(_figure_rows(rows))
+        return Response(serializers.FiguresSerializer(rows, many=True).data)
 
 
 class LearningEventViewSet(ReadOnlyViewSet):

@@ -9,17 +9,13 @@ demo (PostgreSQL when DATABASE_URL is one, else a SQLite file). The test prints 
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from reminders.smtp_sink import free_port
-from tests.e2e.conftest import create_database
 from tests.production import production_env
+from tests.served import ROOT, create_database, gunicorn, seed_demo
 
-ROOT = Path(__file__).resolve().parents[1]
 #: Fixed, so that a run in CI can be replayed here (Schemathesis prints the seed); change it to explore more.
 SEED = "20261127"
 MAX_EXAMPLES = "15"
@@ -55,34 +51,12 @@ def served(tmp_path_factory):
         CELERY_TASK_ALWAYS_EAGER="true",
         API_RATE_LIMIT="100000",  # Schemathesis sends thousands of requests; the limit has tests of its own
     ))
-    manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "--no-input", "-v0"], ["seed_demo"]):
-        subprocess.run(manage + command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
-    made = subprocess.run(manage + ["shell", "-c", MAKE_TOKENS.format(users=USERS)], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True, timeout=120)
+    seed_demo(env)
+    made = subprocess.run([sys.executable, "manage.py", "shell", "-c", MAKE_TOKENS.format(users=USERS)], cwd=ROOT,
+                          env=env, check=True, capture_output=True, text=True, timeout=120)
     tokens = dict(line.split() for line in made.stdout.splitlines() if line.split()[:1] and line.split()[0] in USERS)
-    port = free_port()
-    log = open(tmp / "gunicorn.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "scrsystem.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--timeout", "120"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz/", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start: {(tmp / 'gunicorn.log').read_text()[-3000:]}") from None
-            time.sleep(0.3)
-    yield url, tokens
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+    with gunicorn(env, tmp / "gunicorn.log") as url:
+        yield url, tokens
 
 
 @pytest.mark.parametrize("username", USERS)

@@ -312,8 +312,9 @@ POST_MATRIX = [
     # Stopping one's own calendar address: the member has one, the others none (nothing to stop); making one:
     # tests/test_calendar_feed.py.
     ("reminders:calendar_address",      None,            (LOGIN,    SAVED, REDIR, REDIR,   REDIR, REDIR, REDIR)),
-    # Revoking one's own API token: the member's; nobody else's exists for anyone else. Making one:
-    # tests/test_api_token_pages.py.
+    # Making one's own API token (tests/test_api_token_pages.py: shown once); revoking one: the member's, nobody
+    # else's exists for anyone else.
+    ("api:tokens",                      None,            WRITE_SIGNED_IN),
     ("api:token_revoke",                "member_api_token", (LOGIN, SAVED, 404,   404,     404,   404,   404)),
     # The confirmation page of a bulk change (it changes nothing), then the change it confirms.
     ("actionplans:bulk_confirm",        None,            (LOGIN,    200,   403,   403,     200,   403,   403)),
@@ -862,6 +863,8 @@ def _valid_data(world, url_name, obj):
         return {"delivery": "separate", "due_soon": ""}
     if url_name == "reminders:calendar_address":
         return {"stop": "1"}
+    if url_name == "api:tokens":
+        return {"name": "Power BI report", "scope": "read", "days": "30"}
     if url_name == "api:token_revoke":
         return {}
     if url_name == "reviews:create":

@@ -8,16 +8,12 @@ where a missing browser is a failure.
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.served import ROOT, create_database, gunicorn, seed_demo  # noqa: F401 - ROOT: the journeys' import
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PASSWORD = "demo-password"
 
@@ -28,30 +24,6 @@ def _require_chromium():
     if os.environ.get("CI"):
         pytest.fail("Chromium is missing: .ci/run installs Debian's chromium package for the browser tests.")
     pytest.skip("Chromium is not installed (apt-get install chromium); the browser tests run in CI.")
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def create_database(suffix):
-    """A fresh database beside the configured one: PostgreSQL "<name>_<suffix>", or None on SQLite."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        return None
-    import psycopg2
-
-    base, name = url.rsplit("/", 1)
-    new_name = f"{name}_{suffix}"
-    connection = psycopg2.connect(url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{new_name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{new_name}"')
-    connection.close()
-    return f"{base}/{new_name}"
 
 
 @pytest.fixture(scope="session")
@@ -74,31 +46,9 @@ def server_env(tmp_path_factory):
 @pytest.fixture(scope="session")
 def base_url(server_env):
     _require_chromium()
-    manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "--no-input", "-v0"], ["seed_demo"]):
-        subprocess.run(manage + command, cwd=ROOT, env=server_env, check=True, capture_output=True, timeout=300)
-    port = _free_port()
-    log = open(Path(server_env["VAR_DIR"]) / "gunicorn.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "scrsystem.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--timeout", "120"],
-        cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz/", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start: {Path(log.name).read_text()[-3000:]}") from None
-            time.sleep(0.3)
-    yield url
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+    seed_demo(server_env)
+    with gunicorn(server_env, Path(server_env["VAR_DIR"]) / "gunicorn.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

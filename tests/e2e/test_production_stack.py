@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from reminders.smtp_sink import SmtpSink, free_port
-from tests.e2e.conftest import create_database
 from tests.production import production_env
+from tests.served import create_database
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

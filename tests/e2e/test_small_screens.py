@@ -16,7 +16,7 @@ SCREENS = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 768, "hei
 #: Pages every signed-in role opens; the objects' pages are found by following links, as a person would.
 COMMON = ["/", "/dashboard/", "/reviews/", "/reviews/?kind=serious_case", "/reviews/recommendations/",
           "/reviews/recommendations/?gap=yes", "/actions/", "/actions/?evidence=awaiting", "/dashboard/report/",
-          "/reminders/preferences/", "/accounts/password/", "/no-such-page/", "/learning/events/",
+          "/reminders/preferences/", "/accounts/password/", "/api/tokens/", "/no-such-page/", "/learning/events/",
           "/learning/events/?status=scheduled", "/learning/themes/", "/learning/dissemination/", "/learning/impact/",
           "/learning/impact/?state=attention"]
 ROLE_PAGES = {
