@@ -34,6 +34,8 @@ REFUSAL_SCHEMA = {
 
 #: Query parameters that must have a value when given.
 NEVER_EMPTY = {"page_size"}
+#: What free text may hold: anything but the NUL character, which Django's forms refuse (PostgreSQL cannot store it).
+NO_NUL = "^[^\\x00]*$"
 
 
 def document_refusals(result, generator, request, public):
@@ -47,6 +49,9 @@ def document_refusals(result, generator, request, public):
                 # A filter left empty filters nothing, as on the pages (an empty drop-down is "any").
                 if parameter["in"] == "query" and parameter["name"] not in NEVER_EMPTY:
                     parameter["allowEmptyValue"] = True
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "string" and not ({"enum", "format", "pattern"} & set(schema)):
+                    schema["pattern"] = NO_NUL
             responses = operation.setdefault("responses", {})
             for code, description in REFUSALS.items():
                 responses.setdefault(code, {"description": description})

@@ -104,8 +104,11 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
         return _name(update.author)
 
 
-#: Text that must say something: not empty, not only spaces (as the pages' forms require).
-SOME_TEXT = r"\S"
+#: Text that must say something: not empty, not only spaces (as the pages' forms require), and no NUL character
+#: (Django's forms refuse it).
+SOME_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"
+#: Text that may be empty, without a NUL character.
+ANY_TEXT = r"^[^\x00]*$"
 
 
 PROGRESS = lifecycle.ACTION_MOVES["progress"]
@@ -155,7 +158,7 @@ class EvidenceRequest(serializers.Serializer):
     description = serializers.RegexField(SOME_TEXT, max_length=text.TEXT)
     represents_on = serializers.DateField(help_text="Not later than today.")
     files = serializers.ListField(child=serializers.FileField(), required=False, max_length=EvidenceForm.max_files)
-    note = serializers.CharField(required=False, max_length=text.WRITTEN_NOTE)
+    note = serializers.RegexField(ANY_TEXT, required=False, allow_blank=True, max_length=text.WRITTEN_NOTE)
 
 
 class FiguresSerializer(serializers.Serializer):

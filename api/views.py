@@ -213,6 +213,7 @@ class EvidenceViewSet(ReadOnlyViewSet):
 class EvidenceSubmitView(GenericAPIView):
     parser_classes = [MultiPartParser]
     serializer_class = serializers.EvidenceSerializer
+    pagination_class = None  # it answers with the items it made, not a page of a list
 
     def post(self, request, pk):
         action = access.get_action(request.user, pk, Need.SUBMIT_EVIDENCE)
